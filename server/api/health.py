@@ -1,0 +1,48 @@
+"""Liveness, readiness and Prometheus metrics (outside /api/v1, no auth)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sanic import Blueprint, Request
+from sanic.response import raw
+
+from server.db import ping_database
+from server.http import reply
+
+bp = Blueprint("health")
+
+
+@bp.get("/health")
+async def health(request: Request):
+    """Liveness: the process answers; no I/O."""
+    return reply({"status": "ok"})
+
+
+@bp.get("/ready")
+async def ready(request: Request):
+    """Readiness: the database and (if configured) Redis answer."""
+    rt = request.app.ctx.rt
+    checks = {"database": "ok", "redis": "not configured"}
+    try:
+        await asyncio.wait_for(ping_database(), 3)
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}: {exc}"[:200]
+    if rt.redis is not None:
+        try:
+            await asyncio.wait_for(rt.redis.ping(), 3)
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}: {exc}"[:200]
+    healthy = all(v in ("ok", "not configured") for v in checks.values())
+    return reply(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@bp.get("/metrics")
+async def metrics(request: Request):
+    """Prometheus text format."""
+    m = request.app.ctx.rt.metrics
+    return raw(m.render(), content_type=m.content_type)

@@ -1,0 +1,84 @@
+"""The composition root: settings -> runtime -> Sanic app + Socket.IO server -> one ASGI app."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import socketio
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
+
+from namespaces import register_namespaces
+from server.api import blueprints
+from server.db import close_database, open_database
+from server.errors import PayloadTooLarge
+from server.http import JsonErrorHandler, error_response
+from server.runtime import Runtime
+from server.settings import Settings, warn_about
+from server.sockets import make_sio
+
+_names = itertools.count(1)
+
+
+def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
+    """The Sanic app; `manage_database=False` when the caller opens Tortoise itself (tests)."""
+    settings = runtime.settings
+    number = next(_names)
+    app = Sanic(
+        "roomcast" if number == 1 else f"roomcast_{number}",
+        error_handler=JsonErrorHandler(),
+    )
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS_URL_PREFIX = "/docs"
+    app.config.CORS = False
+    app.ctx.rt = runtime
+    app.ctx.sio = runtime.sio
+    for bp in blueprints():
+        app.blueprint(bp)
+
+    @app.before_server_start
+    async def _open(app: Sanic) -> None:
+        if manage_database:
+            await open_database(settings.database_url)
+        await runtime.start()
+
+    @app.after_server_stop
+    async def _close(app: Sanic) -> None:
+        await runtime.stop()
+        if manage_database:
+            await close_database()
+
+    @app.on_request
+    async def _start_clock(request: Request) -> HTTPResponse | None:
+        request.ctx.started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return error_response(PayloadTooLarge("request body too large"))
+        return None
+
+    @app.on_response
+    async def _count(request: Request, response: HTTPResponse) -> None:
+        route = request.route.path if request.route else "unmatched"
+        route = "/" + route.lstrip("/")
+        runtime.metrics.http.labels(route, request.method, str(response.status)).inc()
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            runtime.metrics.http_latency.labels(route).observe(time.perf_counter() - started)
+
+    return app
+
+
+def create_asgi(settings: Settings, *, manage_database: bool = True) -> socketio.ASGIApp:
+    """Sanic mounted under Socket.IO: /socket.io/ goes to python-socketio, the rest to Sanic."""
+    warn_about(settings)
+    sio = make_sio(settings)
+    runtime = Runtime.build(settings, sio)
+    register_namespaces(runtime)
+    app = create_app(runtime, manage_database=manage_database)
+    asgi = socketio.ASGIApp(sio, other_asgi_app=app)
+    asgi.runtime = runtime
+    asgi.sanic = app
+    return asgi

@@ -1,0 +1,40 @@
+"""The HttpOnly auth cookies set by login, register and refresh, and cleared by logout."""
+
+from __future__ import annotations
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from models.logins import TokenPair
+
+NAMES = ("access_token", "refresh_token")
+
+
+def _secure(request: Request) -> bool:
+    forced = request.app.ctx.rt.settings.secure_cookies
+    if forced is not None:
+        return forced
+    return request.scheme in ("https", "wss")
+
+
+def set_auth_cookies(request: Request, response: HTTPResponse, pair: TokenPair) -> None:
+    secure = _secure(request)
+    settings = request.app.ctx.rt.settings
+    for name, value, max_age, path in (
+        ("access_token", pair.access_token, settings.access_token_ttl, "/"),
+        ("refresh_token", pair.refresh_token, settings.refresh_token_ttl, "/api/v1/auth"),
+    ):
+        response.add_cookie(
+            name,
+            value,
+            path=path,
+            max_age=max_age,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+
+
+def clear_auth_cookies(request: Request, response: HTTPResponse) -> None:
+    for name, path in (("access_token", "/"), ("refresh_token", "/api/v1/auth")):
+        response.delete_cookie(name, path=path)

@@ -1,0 +1,46 @@
+"""Prometheus metrics of one server process, in a registry of its own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.sockets = Gauge(
+            "roomcast_sockets_connected",
+            "Sockets connected to this process, by namespace",
+            ["namespace"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "roomcast_socket_events",
+            "Socket events handled, by namespace, event and outcome (ok or an error code)",
+            ["namespace", "event", "outcome"],
+            registry=self.registry,
+        )
+        self.http = Counter(
+            "roomcast_http_requests",
+            "HTTP requests, by route and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "roomcast_http_request_seconds",
+            "HTTP request duration, by route",
+            ["route"],
+            registry=self.registry,
+        )
+        self.auth_refusals = Counter(
+            "roomcast_auth_refusals",
+            "Refused authentications, by where (rest or socket) and reason",
+            ["where", "reason"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

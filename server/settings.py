@@ -1,0 +1,184 @@
+"""One frozen Settings object built from ROOMCAST_* environment variables.
+
+Nothing else in Roomcast reads os.environ: every knob is listed here and in the README table.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+log = logging.getLogger("roomcast.settings")
+
+WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "test", "password"}
+MIN_SECRET_LENGTH = 32
+MAX_WS_TOKEN_TTL = 300
+
+
+class SettingsError(ValueError):
+    """A ROOMCAST_* variable is missing or has a value the server cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = "sqlite://roomcast.sqlite3"
+    redis_url: str | None = None
+    redis_prefix: str = "roomcast"
+    jwt_secret: str = ""
+    jwt_secret_generated: bool = False
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 14 * 24 * 3600
+    ws_token_ttl: int = 60
+    token_expiry_warning: int = 30
+    allowed_origins: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rate_limits: bool = True
+    max_sockets_per_user: int = 20
+    max_body_bytes: int = 1024 * 1024
+    max_socket_message_bytes: int = 2 * 1024 * 1024
+    log_format: str = "text"
+    log_level: str = "INFO"
+    bench: bool = False
+    secure_cookies: bool | None = None
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def with_changes(self, **changes) -> Settings:
+        """A copy with some fields replaced (tests and the CLI's flags use it)."""
+        return replace(self, **changes)
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be on/off (or true/false, 1/0), got {value!r}")
+
+
+def _int(name: str, value: str, *, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _dev_secret(path: Path) -> str:
+    """A generated secret kept beside the SQLite file so that the CLI and restarts agree."""
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read every ROOMCAST_* variable, validate it, and return the frozen Settings."""
+    env = os.environ if environ is None else environ
+    get = env.get
+    mode = get("ROOMCAST_ENV", "development").strip().lower()
+    if mode not in {"development", "production", "test"}:
+        raise SettingsError(f"ROOMCAST_ENV must be development, production or test, got {mode!r}")
+
+    secret = get("ROOMCAST_JWT_SECRET", "").strip()
+    generated = False
+    if mode == "production":
+        if not secret:
+            raise SettingsError(
+                "ROOMCAST_JWT_SECRET is required when ROOMCAST_ENV=production "
+                f"(use at least {MIN_SECRET_LENGTH} random characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS:
+            raise SettingsError(
+                f"ROOMCAST_JWT_SECRET is too weak for production: use at least "
+                f"{MIN_SECRET_LENGTH} random characters"
+            )
+    elif not secret:
+        secret_file = Path(get("ROOMCAST_DATA_DIR", ".roomcast")) / "dev-secret"
+        secret = _dev_secret(secret_file)
+        generated = True
+
+    origins = tuple(o.strip().rstrip("/") for o in get("ROOMCAST_ALLOWED_ORIGINS", "").split(","))
+    origins = tuple(o for o in origins if o)
+    if "*" in origins:
+        raise SettingsError("ROOMCAST_ALLOWED_ORIGINS may not contain '*': list the origins")
+
+    log_format = get("ROOMCAST_LOG_FORMAT", "text").strip().lower()
+    if log_format not in {"text", "json"}:
+        raise SettingsError(f"ROOMCAST_LOG_FORMAT must be text or json, got {log_format!r}")
+
+    secure = get("ROOMCAST_SECURE_COOKIES")
+    ws_ttl = _int("ROOMCAST_WS_TOKEN_TTL", get("ROOMCAST_WS_TOKEN_TTL", "60"), low=1, high=300)
+    return Settings(
+        env=mode,
+        database_url=get("ROOMCAST_DATABASE_URL", "").strip() or "sqlite://roomcast.sqlite3",
+        redis_url=get("ROOMCAST_REDIS_URL", "").strip() or None,
+        redis_prefix=get("ROOMCAST_REDIS_PREFIX", "roomcast").strip() or "roomcast",
+        jwt_secret=secret,
+        jwt_secret_generated=generated,
+        access_token_ttl=_int(
+            "ROOMCAST_ACCESS_TOKEN_TTL", get("ROOMCAST_ACCESS_TOKEN_TTL", "900"), low=5, high=86400
+        ),
+        refresh_token_ttl=_int(
+            "ROOMCAST_REFRESH_TOKEN_TTL",
+            get("ROOMCAST_REFRESH_TOKEN_TTL", str(14 * 24 * 3600)),
+            low=60,
+            high=365 * 24 * 3600,
+        ),
+        ws_token_ttl=ws_ttl,
+        allowed_origins=origins,
+        host=get("ROOMCAST_HOST", "127.0.0.1").strip(),
+        port=_int("ROOMCAST_PORT", get("ROOMCAST_PORT", "8000"), low=0, high=65535),
+        rate_limits=_bool("ROOMCAST_RATE_LIMITS", get("ROOMCAST_RATE_LIMITS", "on")),
+        max_sockets_per_user=_int(
+            "ROOMCAST_MAX_SOCKETS_PER_USER",
+            get("ROOMCAST_MAX_SOCKETS_PER_USER", "20"),
+            low=1,
+            high=100000,
+        ),
+        max_body_bytes=_int(
+            "ROOMCAST_MAX_BODY_BYTES",
+            get("ROOMCAST_MAX_BODY_BYTES", str(1024 * 1024)),
+            low=1024,
+            high=1 << 30,
+        ),
+        log_format=log_format,
+        log_level=get("ROOMCAST_LOG_LEVEL", "INFO").strip().upper(),
+        bench=_bool("ROOMCAST_BENCH", get("ROOMCAST_BENCH", "0")),
+        secure_cookies=None if secure is None else _bool("ROOMCAST_SECURE_COOKIES", secure),
+        trusted_proxies=tuple(
+            p.strip()
+            for p in get("ROOMCAST_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+            if p.strip()
+        ),
+    )
+
+
+def warn_about(settings: Settings) -> None:
+    """Log the start-up warnings an operator must see."""
+    if settings.jwt_secret_generated:
+        log.warning(
+            "ROOMCAST_JWT_SECRET is not set: using a generated development secret stored in "
+            ".roomcast/dev-secret. Set ROOMCAST_JWT_SECRET for anything but local development."
+        )
+    if not settings.rate_limits:
+        log.warning("ROOMCAST_RATE_LIMITS=off: every rate limit is disabled")
+    if settings.bench:
+        log.warning("ROOMCAST_BENCH=1: the /bench namespace is enabled (benchmarks only)")
