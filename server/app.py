@@ -34,6 +34,8 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     app.config.OAS_UI_DEFAULT = "swagger"
     app.config.OAS_URL_PREFIX = "/docs"
     app.config.CORS = False
+    # TouchUp rewrites shared classes at start-up, which breaks a second app in one process.
+    app.config.TOUCHUP = False
     app.ctx.rt = runtime
     app.ctx.sio = runtime.sio
     for bp in blueprints():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from models import MODEL_MODULES
 
@@ -26,6 +27,9 @@ def tortoise_config(database_url: str) -> dict:
 
 
 async def open_database(database_url: str, *, create: bool = False) -> None:
+    # Tortoise caches compiled INSERT/UPDATE SQL per connection *name*; a process that opens
+    # another database (the test suite runs SQLite, then PostgreSQL) must drop that cache.
+    EXECUTOR_CACHE.clear()
     # The global fallback makes the context opened in the lifespan task visible to request
     # and socket tasks, which run outside it.
     await Tortoise.init(

@@ -1,0 +1,233 @@
+"""Test plumbing: real servers (in-process and subprocess), real clients, real services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import asyncpg
+import httpx
+import jwt
+import pytest
+import redis.asyncio as aioredis
+import socketio
+import uvicorn
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+SECRET = "roomcast-test-secret-0123456789abcdef-xyz"
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+async def service_missing(name: str) -> str | None:
+    """None when the service answers, else why not."""
+    try:
+        if name == "postgres":
+            conn = await asyncio.wait_for(asyncpg.connect(PG_ADMIN_DSN), 5)
+            await conn.close()
+        else:
+            client = aioredis.Redis.from_url(REDIS_URL)
+            await asyncio.wait_for(client.ping(), 5)
+            await client.aclose()
+    except Exception as exc:
+        return f"{name} not reachable: {exc}"
+    return None
+
+
+async def require(name: str) -> None:
+    reason = await service_missing(name)
+    if reason:
+        if ON_CI:
+            pytest.fail(f"{reason} (CI=true: a missing service is a failure)")
+        pytest.skip(reason)
+
+
+async def create_pg_database() -> tuple[str, str]:
+    name = f"roomcast_t_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name, f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+async def drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class InProcessServer:
+    """uvicorn on port 0 in the test's own event loop, serving the real ASGI app."""
+
+    def __init__(self, asgi) -> None:
+        self.asgi = asgi
+        self.runtime = asgi.runtime
+        self.settings = asgi.runtime.settings
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                asgi,
+                host="127.0.0.1",
+                port=0,
+                log_level="warning",
+                lifespan="on",
+                ws_max_size=self.settings.max_socket_message_bytes + 65536,
+            )
+        )
+        self.task: asyncio.Task | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if self.task.done() or time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            await asyncio.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), 10)
+        except TimeoutError:
+            self.server.force_exit = True
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.task
+
+
+class NodeProcess:
+    """A server node in its own process (scale-out and CLI tests)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, **env}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "server.asgi:create",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def wait_ready(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    out = self.proc.stdout.read().decode(errors="replace")
+                    raise RuntimeError(f"node exited early:\n{out}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get(self.url + "/health")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        raise RuntimeError("node did not become ready")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+class Client:
+    """A real socketio.AsyncClient on one namespace that queues every event it receives."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.events: dict[str, asyncio.Queue] = defaultdict(asyncio.Queue)
+        self.disconnected = asyncio.Event()
+        self.connect_error: Any = None
+
+        async def any_event(event, *args):
+            self.events[event].put_nowait(args[0] if len(args) == 1 else args)
+
+        async def on_connect_error(data):
+            self.connect_error = data
+
+        async def on_disconnect(*args):
+            self.disconnected.set()
+
+        self.sio.on("*", any_event, namespace=namespace)
+        self.sio.on("connect_error", on_connect_error, namespace=namespace)
+        self.sio.on("disconnect", on_disconnect, namespace=namespace)
+
+    async def connect(self, url: str, *, transports=("websocket",), **kwargs) -> None:
+        await self.sio.connect(
+            url, namespaces=[self.namespace], transports=list(transports), wait_timeout=5, **kwargs
+        )
+
+    async def wait(self, event: str, timeout: float = 5) -> Any:
+        return await asyncio.wait_for(self.events[event].get(), timeout)
+
+    async def nothing(self, event: str, within: float = 0.5) -> bool:
+        """True when no `event` arrives within the bounded window."""
+        try:
+            await asyncio.wait_for(self.events[event].get(), within)
+        except TimeoutError:
+            return True
+        return False
+
+    async def call(self, event: str, data: Any = None, timeout: float = 5) -> Any:
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=timeout)
+
+    async def emit(self, event: str, data: Any = None) -> None:
+        await self.sio.emit(event, data, namespace=self.namespace)
+
+    async def wait_disconnected(self, timeout: float = 5) -> None:
+        await asyncio.wait_for(self.disconnected.wait(), timeout)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.sio.disconnect(), 5)
+
+
+async def refusal(url: str, namespace: str, **kwargs) -> dict:
+    """Connect expecting a refusal; return the connect_error data {code, reason, message}."""
+    client = Client(namespace)
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(url, **kwargs)
+    finally:
+        await client.close()
+    error = client.connect_error
+    assert isinstance(error, dict), f"no connect_error data: {error!r}"
+    return error.get("data", error)
+
+
+def login_id_of(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["lid"]
