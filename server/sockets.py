@@ -15,7 +15,9 @@ def origin_rule(settings: Settings):
     """
     allowed = frozenset(settings.allowed_origins)
 
-    def is_allowed(origin: str, environ: dict) -> bool:
+    def is_allowed(origin: str | None, environ: dict) -> bool:
+        if not origin:
+            return True
         origin = origin.rstrip("/")
         if origin in allowed:
             return True

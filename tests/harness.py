@@ -88,6 +88,7 @@ class InProcessServer:
                 port=0,
                 log_level="warning",
                 lifespan="on",
+                timeout_graceful_shutdown=2,
                 ws_max_size=self.settings.max_socket_message_bytes + 65536,
             )
         )
@@ -213,7 +214,7 @@ class Client:
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.sio.disconnect(), 5)
+            await asyncio.wait_for(self.sio.disconnect(), 2)
 
 
 async def refusal(url: str, namespace: str, **kwargs) -> dict:
