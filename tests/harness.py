@@ -164,6 +164,23 @@ class NodeProcess:
             self.proc.wait(5)
 
 
+SCHEMA_SCRIPT = (
+    "import asyncio, sys\n"
+    "from tortoise import Tortoise\n"
+    "from server.db import open_database, close_database\n"
+    "async def main():\n"
+    "    await open_database(sys.argv[1])\n"
+    "    await Tortoise.generate_schemas()\n"
+    "    await close_database()\n"
+    "asyncio.run(main())\n"
+)
+
+
+def create_schema(database_url: str) -> None:
+    """Create the tables in another process (this one may hold a Tortoise context already)."""
+    subprocess.run([sys.executable, "-c", SCHEMA_SCRIPT, database_url], check=True, timeout=60)
+
+
 class Client:
     """A real socketio.AsyncClient on one namespace that queues every event it receives."""
 

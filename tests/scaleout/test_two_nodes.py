@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 
 import httpx
@@ -15,6 +13,7 @@ from tests.harness import (
     Client,
     NodeProcess,
     create_pg_database,
+    create_schema,
     drop_pg_database,
     refusal,
     require,
@@ -22,25 +21,13 @@ from tests.harness import (
 
 pytestmark = pytest.mark.scaleout
 
-SCHEMA = (
-    "import asyncio, sys\n"
-    "from tortoise import Tortoise\n"
-    "from server.db import open_database, close_database\n"
-    "async def main():\n"
-    "    await open_database(sys.argv[1])\n"
-    "    await Tortoise.generate_schemas()\n"
-    "    await close_database()\n"
-    "asyncio.run(main())\n"
-)
-
 
 @pytest.fixture(scope="module")
 async def cluster():
     await require("postgres")
     await require("redis")
     name, url = await create_pg_database()
-    # The test waits for the schema anyway; blocking the loop for it is harmless.
-    subprocess.run([sys.executable, "-c", SCHEMA, url], check=True, timeout=60)  # noqa: ASYNC221
+    create_schema(url)
     env = {
         "ROOMCAST_ENV": "test",
         "ROOMCAST_JWT_SECRET": SECRET,

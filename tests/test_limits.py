@@ -1,0 +1,81 @@
+"""Limits and degraded services, on real nodes started with those settings."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.harness import SECRET, Client, NodeProcess, create_schema, refusal
+
+
+def node_env(tmp_path, **extra) -> dict:
+    url = f"sqlite://{tmp_path / 'node.sqlite3'}"
+    create_schema(url)
+    return {
+        "ROOMCAST_ENV": "test",
+        "ROOMCAST_JWT_SECRET": SECRET,
+        "ROOMCAST_DATABASE_URL": url,
+        "ROOMCAST_DATA_DIR": str(tmp_path),
+        **extra,
+    }
+
+
+@pytest.fixture
+async def limited_node(tmp_path):
+    node = NodeProcess(node_env(tmp_path, ROOMCAST_MAX_SOCKETS_PER_USER="2"))
+    try:
+        await node.wait_ready()
+        yield node
+    finally:
+        node.stop()
+
+
+async def test_register_is_rate_limited_with_retry_after(limited_node):
+    async with httpx.AsyncClient(base_url=limited_node.url) as http:
+        statuses = []
+        for _ in range(12):
+            email = f"rl-{uuid.uuid4().hex[:8]}@example.com"
+            r = await http.post(
+                "/api/v1/auth/register", json={"email": email, "password": "long enough"}
+            )
+            statuses.append(r.status_code)
+        assert statuses[:10] == [201] * 10
+        assert r.status_code == 429
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert int(r.headers["Retry-After"]) >= 1
+
+
+async def test_sockets_beyond_the_per_user_cap_are_refused(limited_node):
+    async with httpx.AsyncClient(base_url=limited_node.url) as http:
+        r = await http.post(
+            "/api/v1/auth/register",
+            json={"email": f"cap-{uuid.uuid4().hex[:8]}@example.com", "password": "long enough"},
+        )
+        token = r.json()["access_token"]
+    open_clients = [Client("/alerts"), Client("/alerts")]
+    try:
+        for client in open_clients:
+            await client.connect(limited_node.url, auth={"token": token})
+        data = await refusal(limited_node.url, "/alerts", auth={"token": token})
+        assert (data["code"], data["reason"]) == (4029, "too_many_connections")
+    finally:
+        for client in open_clients:
+            await client.close()
+
+
+async def test_unreachable_redis_makes_ready_fail_but_health_pass(tmp_path):
+    node = NodeProcess(node_env(tmp_path, ROOMCAST_REDIS_URL="redis://127.0.0.1:1/0"))
+    try:
+        await node.wait_ready()
+        async with httpx.AsyncClient(base_url=node.url) as http:
+            assert (await http.get("/health")).status_code == 200
+            r = await http.get("/ready")
+            assert r.status_code == 503
+            body = r.json()
+            assert body["status"] == "unavailable"
+            assert body["checks"]["database"] == "ok"
+            assert body["checks"]["redis"].startswith("error")
+    finally:
+        node.stop()
