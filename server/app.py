@@ -33,6 +33,9 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.OAS_UI_DEFAULT = "swagger"
     app.config.OAS_URL_PREFIX = "/docs"
+    app.config.API_TITLE = "Roomcast"
+    app.config.API_VERSION = "1"
+    app.config.API_DESCRIPTION = "REST half of Roomcast; the wire contract is PROTOCOL.md"
     app.config.CORS = False
     # TouchUp rewrites shared classes at start-up, which breaks a second app in one process.
     app.config.TOUCHUP = False
