@@ -21,7 +21,10 @@ def origin_rule(settings: Settings):
         origin = origin.rstrip("/")
         if origin in allowed:
             return True
-        host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST", "")
+        host = environ.get("HTTP_HOST", "")
+        peer = ((environ.get("asgi.scope") or {}).get("client") or ("",))[0]
+        if peer in settings.trusted_proxies and environ.get("HTTP_X_FORWARDED_HOST"):
+            host = environ["HTTP_X_FORWARDED_HOST"]
         host = host.split(",")[0].strip()
         return bool(host) and origin.split("://", 1)[-1] == host
 
