@@ -4,4 +4,5 @@
 MODEL_MODULES = [
     "models.users",
     "models.logins",
+    "models.alerts",
 ]

@@ -1,9 +1,46 @@
-"""/alerts namespace."""
+"""/alerts namespace: a user's breach alerts, their unread count, and marking them read."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from models import alerts
+from models.alerts import ListAlerts, MarkRead
 from namespaces.base import AuthedNamespace
+from server.broadcast import alerts as broadcast
+from server.identity import Identity
 
 
 class AlertsNamespace(AuthedNamespace):
     path = "/alerts"
+
+    async def after_connect(self, sid: str, identity: Identity) -> None:
+        count = await alerts.unread_count(user_id=identity.user_id)
+        await self.emit("unread_count", {"count": count}, to=sid)
+
+    async def on_get_unread_count(self, sid: str, data: Any = None) -> dict:
+        identity = await self.identity(sid)
+        answer = {"count": await alerts.unread_count(user_id=identity.user_id)}
+        await self.emit("unread_count", answer, to=sid)
+        return answer
+
+    async def on_list(self, sid: str, data: Any = None) -> list[dict]:
+        # No payload at all means "the defaults"; anything else must be an object.
+        req = self.parse(ListAlerts, {} if data is None else data)
+        identity = await self.identity(sid)
+        rows = await alerts.list_alerts(
+            user_id=identity.user_id, unread_only=req.unread_only, limit=req.limit
+        )
+        return [alerts.alert_dict(alert) for alert in rows]
+
+    async def on_mark_read(self, sid: str, data: Any) -> dict:
+        req = self.parse(MarkRead, data)
+        identity = await self.identity(sid)
+        alert, changed = await alerts.mark_read(alert_id=req.alert_id, user_id=identity.user_id)
+        if changed:
+            await broadcast.alert_marked_read(self.server, alert)
+        return alerts.alert_dict(alert)
+
+    async def on_subscribe_to_updates(self, sid: str, data: Any = None) -> dict:
+        # Kept for older clients: every socket already joined its user's room on connect.
+        return {"subscribed": True}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from server.api import auth, health, users
+from server.api import alerts, auth, health, users
 
 # Domain resources register here, one module each.
-V1_BLUEPRINTS = [auth.bp, users.bp]
+V1_BLUEPRINTS = [auth.bp, users.bp, alerts.bp]
 
 
 def blueprints() -> list:
