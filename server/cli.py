@@ -1,0 +1,248 @@
+"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token.
+
+Every sub-command reads its configuration from ROOMCAST_* variables (server.settings); the
+flags only override a few of them. Expected failures (bad settings, a conflict, an unknown
+user, an unreachable or malformed database URL) print one line to stderr and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+
+from server.errors import RoomcastError
+from server.settings import Settings, SettingsError, load_settings
+
+EXIT_ERROR = 2
+
+
+class CliError(Exception):
+    """A one-line message for the user."""
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    from tortoise.exceptions import BaseORMException
+
+    errors: list[type[BaseException]] = [
+        CliError,
+        SettingsError,
+        RoomcastError,
+        BaseORMException,
+        OSError,
+    ]
+    try:
+        import asyncpg
+
+        errors += [asyncpg.PostgresError, asyncpg.InterfaceError]
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        pass
+    return tuple(errors)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RoomcastError):
+        message = exc.message
+        if exc.fields:
+            details = ", ".join(f"{key}: {value}" for key, value in exc.fields.items())
+            message = f"{message} ({details})"
+        return message
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[object]]) -> object:
+    from server.db import close_database, open_database
+
+    await open_database(settings.database_url)
+    try:
+        return await work()
+    finally:
+        await close_database()
+
+
+# --- sub-commands -------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from server.migrate import apply_migrations
+
+    settings = load_settings()
+    applied = asyncio.run(apply_migrations(settings.database_url))
+    if applied:
+        for name in applied:
+            print(f"applied {name}")
+    else:
+        print("database is up to date")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from server.demo import seed_demo
+
+    settings = load_settings()
+    created = asyncio.run(_with_database(settings, seed_demo))
+    for demo in created:
+        print(f"created {demo.email} (password {demo.password})")
+    if not created:
+        print("demo data already present")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from models.users import create_user
+
+    password = args.password
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CliError("no --password given and stdin is not a terminal to ask for one")
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != password:
+            raise CliError("the passwords do not match")
+    settings = load_settings()
+
+    async def work():
+        return await create_user(
+            email=args.email,
+            password=password,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            is_staff=args.staff,
+        )
+
+    user = asyncio.run(_with_database(settings, work))
+    print(user.id)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from models.logins import start_login
+    from models.users import User
+    from server.errors import NotFound
+
+    settings = load_settings()
+    if args.ttl is not None:
+        if args.ttl < 1:
+            raise CliError("--ttl must be at least 1 second")
+        settings = settings.with_changes(access_token_ttl=args.ttl)
+    who = args.user.strip()
+
+    async def work():
+        if who.isdigit():
+            user = await User.get_or_none(id=int(who))
+        else:
+            user = await User.get_or_none(email=who.lower())
+        if user is None:
+            raise NotFound("user", message=f"no user {who!r}")
+        if not user.is_active:
+            raise CliError(f"user {user.email} is deactivated")
+        return await start_login(settings=settings, user=user, kind="cli")
+
+    pair = asyncio.run(_with_database(settings, work))
+    print(pair.access_token)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.logs import configure_logging
+
+    settings = load_settings()
+    changes = {}
+    if args.host is not None:
+        changes["host"] = args.host
+    if args.port is not None:
+        if not 0 <= args.port <= 65535:
+            raise CliError(f"--port must be between 0 and 65535, got {args.port}")
+        changes["port"] = args.port
+    if changes:
+        settings = settings.with_changes(**changes)
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+
+    async def prepare() -> list:
+        from server.demo import seed_demo
+        from server.migrate import apply_migrations
+
+        if not args.no_migrate:
+            await apply_migrations(settings.database_url)
+        if args.demo:
+            return await _with_database(settings, seed_demo)
+        return []
+
+    asyncio.run(prepare())
+    if args.demo:
+        from server.demo import demo_table
+
+        host = settings.host
+        shown = f"[{host}]" if ":" in host else host
+        if host in {"0.0.0.0", "::"}:
+            shown = "127.0.0.1"
+        print(demo_table(f"http://{shown}:{settings.port}/"), flush=True)
+
+    import uvicorn
+
+    from server.app import create_asgi
+
+    uvicorn.run(
+        create_asgi(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        ws_max_size=settings.max_socket_message_bytes + 65536,
+    )
+    return 0
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roomcast",
+        description="Roomcast server. Configuration comes from ROOMCAST_* environment variables.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="apply migrations and run the server")
+    serve.add_argument("--host", help="interface to listen on (default: ROOMCAST_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: ROOMCAST_PORT)")
+    serve.add_argument("--demo", action="store_true", help="create demo users if missing")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply pending migrations to ROOMCAST_DATABASE_URL")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed-demo", help="create the demo data that is missing")
+    seed.set_defaults(func=cmd_seed_demo)
+
+    create = sub.add_parser("create-user", help="create a user and print its id")
+    create.add_argument("email")
+    create.add_argument("--password", help="asked for on the terminal when omitted")
+    create.add_argument("--staff", action="store_true", help="make the user staff")
+    create.add_argument("--first-name", default="")
+    create.add_argument("--last-name", default="")
+    create.set_defaults(func=cmd_create_user)
+
+    token = sub.add_parser("token", help="sign a user in and print an access token")
+    token.add_argument("user", metavar="USER_ID_OR_EMAIL")
+    token.add_argument("--ttl", type=int, help="lifetime in seconds (default: access token TTL)")
+    token.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        code = 130
+    except _expected_errors() as exc:
+        print(f"roomcast {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
