@@ -28,6 +28,7 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     app = Sanic(
         "roomcast" if number == 1 else f"roomcast_{number}",
         error_handler=JsonErrorHandler(),
+        configure_logging=False,  # server.logs owns the handlers (text or JSON)
     )
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
