@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from typing import Any, TypeVar
 
 import socketio
@@ -264,7 +263,3 @@ def _iso_ts(epoch: int | None) -> str | None:
     from datetime import UTC, datetime
 
     return iso(datetime.fromtimestamp(epoch, UTC))
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

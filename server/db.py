@@ -44,10 +44,3 @@ async def close_database() -> None:
 async def ping_database() -> None:
     conn = Tortoise.get_connection("default")
     await conn.execute_query("SELECT 1")
-
-
-def aerich_config() -> dict:
-    """Used by the `aerich` command line (TORTOISE_ORM = server.db.AERICH_CONFIG)."""
-    from server.settings import load_settings
-
-    return tortoise_config(load_settings().database_url)

@@ -9,7 +9,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 log = logging.getLogger("roomcast.settings")
@@ -47,7 +47,6 @@ class Settings:
     bench: bool = False
     secure_cookies: bool | None = None
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
