@@ -1,4 +1,4 @@
-"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token.
+"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token, send-alert.
 
 Every sub-command reads its configuration from ROOMCAST_* variables (server.settings); the
 flags only override a few of them. Expected failures (bad settings, a conflict, an unknown
@@ -145,6 +145,35 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send_alert(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from models.alerts import NewAlert
+    from server.errors import invalid_from
+    from server.send_alert import send_through_redis, send_through_server
+
+    settings = load_settings()
+    try:
+        payload = NewAlert.model_validate(
+            {
+                "user_id": args.user_id,
+                "breach_id": args.breach_id,
+                "title": args.title,
+                "severity": args.severity.upper(),
+                "confidence": args.confidence,
+            }
+        )
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+    if settings.redis_url:
+        alert = asyncio.run(send_through_redis(settings, payload))
+    else:
+        url = args.server_url or f"http://{settings.host}:{settings.port}"
+        alert = asyncio.run(send_through_server(settings, payload, url))
+    print(f"alert {alert['id']} sent to user {alert['user_id']}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from server.logs import configure_logging
 
@@ -229,6 +258,22 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("user", metavar="USER_ID_OR_EMAIL")
     token.add_argument("--ttl", type=int, help="lifetime in seconds (default: access token TTL)")
     token.set_defaults(func=cmd_token)
+
+    alert = sub.add_parser(
+        "send-alert",
+        help="store a breach alert and push it to the user's sockets on every node",
+        description="With ROOMCAST_REDIS_URL the alert is emitted through Redis; without it, "
+        "the running server is asked over REST (signed in as the first staff user).",
+    )
+    alert.add_argument("user_id", type=int, metavar="USER_ID")
+    alert.add_argument("--title", required=True)
+    alert.add_argument("--severity", default="MEDIUM", help="LOW, MEDIUM, HIGH or CRITICAL")
+    alert.add_argument("--confidence", type=float, default=1.0, help="0 to 1 (default 1)")
+    alert.add_argument("--breach-id", default="cli", help="free-form breach reference")
+    alert.add_argument(
+        "--server-url", help="without Redis: the server to ask (default ROOMCAST_HOST:PORT)"
+    )
+    alert.set_defaults(func=cmd_send_alert)
     return parser
 
 

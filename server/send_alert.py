@@ -1,0 +1,82 @@
+"""`roomcast send-alert`: store an alert and deliver it from a process that is not the server.
+
+With Redis configured the command stores the alert itself and emits through a write-only
+Redis manager: every node delivers it to that user's sockets. Without Redis there is one
+server process holding the sockets, so the command asks it over REST (`POST /api/v1/alerts`),
+signed in as a staff user for one minute; that login is revoked afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import socketio
+
+from models import alerts
+from models.alerts import NewAlert
+from models.logins import revoke, start_login
+from models.users import User
+from server.broadcast.alerts import new_alert
+from server.db import close_database, open_database
+from server.errors import NotFound, RoomcastError
+from server.settings import Settings
+
+
+async def send_through_redis(settings: Settings, payload: NewAlert) -> dict:
+    await open_database(settings.database_url)
+    try:
+        alert = await alerts.create_alert(**payload.model_dump())
+        manager = socketio.AsyncRedisManager(
+            settings.redis_url, channel=f"{settings.redis_prefix}:sio", write_only=True
+        )
+        try:
+            await new_alert(manager, alert)
+        finally:
+            if getattr(manager, "redis", None) is not None:
+                await manager.redis.aclose()
+        return alerts.alert_dict(alert)
+    finally:
+        await close_database()
+
+
+async def send_through_server(settings: Settings, payload: NewAlert, server_url: str) -> dict:
+    await open_database(settings.database_url)
+    try:
+        staff = await User.filter(is_staff=True, is_active=True).order_by("id").first()
+        if staff is None:
+            raise NotFound(
+                "staff user", message="no active staff user: create one with create-user --staff"
+            )
+        pair = await start_login(settings=settings.with_changes(access_token_ttl=60), user=staff)
+    finally:
+        await close_database()
+    try:
+        return _post(server_url, pair.access_token, payload)
+    finally:
+        await open_database(settings.database_url)
+        try:
+            await revoke(login_id=pair.login_id, reason="send-alert done")
+        finally:
+            await close_database()
+
+
+def _post(server_url: str, token: str, payload: NewAlert) -> dict:
+    request = urllib.request.Request(
+        server_url.rstrip("/") + "/api/v1/alerts",
+        data=payload.model_dump_json().encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            error = json.loads(exc.read())["error"]
+        except (ValueError, KeyError):
+            raise RoomcastError(f"server answered {exc.code}") from None
+        raise RoomcastError(error["message"], fields=error.get("fields")) from None
+    except urllib.error.URLError as exc:
+        raise RoomcastError(f"cannot reach the server at {server_url}: {exc.reason}") from None
