@@ -28,7 +28,7 @@ from server.errors import (
     TokenRevoked,
     invalid_from,
 )
-from server.identity import Identity, UserInactive, client_address, socket_token, user_from_token
+from server.identity import Identity, UserInactive, environ_address, socket_token, user_from_token
 from server.ratelimit import TokenBucket
 from server.rooms import STAFF, login_room, user_room
 from server.runtime import Runtime
@@ -101,7 +101,7 @@ class AuthedNamespace(socketio.AsyncNamespace):
         task.add_done_callback(_post_connect_tasks.discard)
 
     async def authenticate(self, environ: dict, auth_data: Any) -> Identity:
-        address = client_address(environ, self.settings.trusted_proxies)
+        address = environ_address(environ, self.settings.trusted_proxies)
         retry = await self.rt.limiter.hit(f"connect:{address}", limit=120, window=10)
         if retry is not None:
             raise Refused(4029, "rate_limited", f"too many connections, retry in {retry} s")

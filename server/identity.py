@@ -84,12 +84,24 @@ def socket_token(environ: dict, auth_data: object) -> str | None:
     return None
 
 
-def client_address(environ: dict, trusted_proxies: tuple[str, ...]) -> str:
-    scope = environ.get("asgi.scope") or {}
-    peer = (scope.get("client") or ("unknown", 0))[0]
-    if peer in trusted_proxies:
-        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-        return environ.get("HTTP_X_REAL_IP", peer)
+def client_address(
+    peer: str, *, forwarded_for: str | None, real_ip: str | None, trusted: tuple[str, ...]
+) -> str:
+    """The caller's address; forwarding headers count only when the peer is a trusted proxy."""
+    if peer in trusted:
+        if forwarded_for:
+            return forwarded_for.split(",")[0].strip()
+        if real_ip:
+            return real_ip.strip()
     return peer
+
+
+def environ_address(environ: dict, trusted: tuple[str, ...]) -> str:
+    """client_address for a Socket.IO environ (engine.io fakes REMOTE_ADDR under ASGI)."""
+    peer = ((environ.get("asgi.scope") or {}).get("client") or ("unknown", 0))[0]
+    return client_address(
+        peer,
+        forwarded_for=environ.get("HTTP_X_FORWARDED_FOR"),
+        real_ip=environ.get("HTTP_X_REAL_IP"),
+        trusted=trusted,
+    )

@@ -50,16 +50,12 @@ async def send_through_server(settings: Settings, payload: NewAlert, server_url:
                 "staff user", message="no active staff user: create one with create-user --staff"
             )
         pair = await start_login(settings=settings.with_changes(access_token_ttl=60), user=staff)
+        try:
+            return _post(server_url, pair.access_token, payload)
+        finally:
+            await revoke(login_id=pair.login_id, reason="send-alert done")
     finally:
         await close_database()
-    try:
-        return _post(server_url, pair.access_token, payload)
-    finally:
-        await open_database(settings.database_url)
-        try:
-            await revoke(login_id=pair.login_id, reason="send-alert done")
-        finally:
-            await close_database()
 
 
 def _post(server_url: str, token: str, payload: NewAlert) -> dict:

@@ -15,15 +15,20 @@ import asyncpg
 from tests.harness import create_pg_database, create_schema, drop_pg_database, require
 
 
-def migrate(database_url: str, cwd) -> None:
-    env = {**os.environ, "ROOMCAST_DATABASE_URL": database_url, "ROOMCAST_DATA_DIR": str(cwd)}
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "migrate"],
-        env=env,
+def run_cli(*args: str, cwd, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        env={**os.environ, **env},
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def migrate(database_url: str, cwd) -> None:
+    done = run_cli(
+        "migrate", cwd=cwd, ROOMCAST_DATABASE_URL=database_url, ROOMCAST_DATA_DIR=str(cwd)
     )
     assert done.returncode == 0, done.stderr
 
@@ -78,14 +83,8 @@ async def test_postgres_migrations_match_the_models(tmp_path):
 
 def test_production_refuses_a_missing_or_weak_secret(tmp_path):
     for secret in ("", "short-secret"):
-        env = {**os.environ, "ROOMCAST_ENV": "production", "ROOMCAST_JWT_SECRET": secret}
-        done = subprocess.run(
-            [sys.executable, "-m", "server.cli", "migrate"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
+        done = run_cli(
+            "migrate", cwd=tmp_path, ROOMCAST_ENV="production", ROOMCAST_JWT_SECRET=secret
         )
         assert done.returncode == 2
         assert "ROOMCAST_JWT_SECRET" in done.stderr

@@ -30,20 +30,15 @@ class RefreshBody(Payload):
 
 async def _limit(request: Request, action: str, limit: int, window: int) -> None:
     rt = request.app.ctx.rt
-    environ = {"asgi.scope": {"client": (request.client_ip, 0)}, **_forward_headers(request)}
-    address = client_address(environ, rt.settings.trusted_proxies)
+    address = client_address(
+        request.client_ip,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        real_ip=request.headers.get("x-real-ip"),
+        trusted=rt.settings.trusted_proxies,
+    )
     retry = await rt.limiter.hit(f"{action}:{address}", limit=limit, window=window)
     if retry is not None:
         raise RateLimited(retry)
-
-
-def _forward_headers(request: Request) -> dict:
-    headers = {}
-    if "x-forwarded-for" in request.headers:
-        headers["HTTP_X_FORWARDED_FOR"] = request.headers["x-forwarded-for"]
-    if "x-real-ip" in request.headers:
-        headers["HTTP_X_REAL_IP"] = request.headers["x-real-ip"]
-    return headers
 
 
 def _tokens_response(request: Request, pair: logins.TokenPair, status: int):
