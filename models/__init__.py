@@ -5,4 +5,8 @@ MODEL_MODULES = [
     "models.users",
     "models.logins",
     "models.alerts",
+    "models.billing",
+    "models.dns",
+    "models.chat",
+    "models.checkins",
 ]

@@ -1,8 +1,8 @@
 """Demo data for `roomcast serve --demo` and `roomcast seed-demo`.
 
 `seed_demo()` is idempotent: it skips whatever already exists, so it can run on every start.
-Other domains add their demo data here: write an idempotent `async def _seed_<domain>()` and
-call it from `seed_demo()`, after the users it needs.
+Each domain's demo data lives in `server/seeds/<domain>.py` as an idempotent
+`async def seed(users)`, called after the users exist.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.users import User, create_user
+from server.seeds import alerts, billing, chat, checkins, dns
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,11 @@ async def _seed_users() -> list[DemoUser]:
 
 async def seed_demo() -> list[DemoUser]:
     """Create the demo data that is missing (the database must be open); return new users."""
-    return await _seed_users()
+    created = await _seed_users()
+    users = {u.email: u for u in await User.filter(email__in=[d.email for d in DEMO_USERS])}
+    for domain in (billing, dns, chat, checkins, alerts):
+        await domain.seed(users)
+    return created
 
 
 def demo_table(url: str) -> str:

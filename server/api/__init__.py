@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from server.api import alerts, auth, health, users
+from server.api import alerts, auth, billing, chat, checkins, dns, health, users
 
 # Domain resources register here, one module each.
-V1_BLUEPRINTS = [auth.bp, users.bp, alerts.bp]
+V1_BLUEPRINTS = [auth.bp, users.bp, alerts.bp, billing.bp, dns.bp, chat.bp, checkins.bp]
 
 
 def blueprints() -> list:

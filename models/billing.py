@@ -1,0 +1,1 @@
+"""Subscriptions and invoices (the /analytics figures): models, schemas, services."""

@@ -1,0 +1,1 @@
+"""Chat rooms, memberships and messages: models, schemas, services."""

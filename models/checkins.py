@@ -1,0 +1,1 @@
+"""Gym members and check-ins: models, schemas, services."""

@@ -1,0 +1,1 @@
+"""DNS zones, records (versioned) and their audit log: models, schemas, services."""
