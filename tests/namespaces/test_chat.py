@@ -318,3 +318,22 @@ async def test_typing_reaches_the_others_only(new_user, sio_client, make_room):
     await tab.emit("typing", {"room": slug})  # no ack asked: still delivered
     assert await other.wait("typing") == {"room": slug, "user": brief(typist)}
     assert await tab.nothing("typing", within=0.3)
+
+
+async def test_demo_seed_is_idempotent_and_visible_to_members(new_user, sio_client):
+    from models.users import User
+    from server.seeds import chat as chat_seed
+
+    made = [await new_user(staff=True), await new_user(), await new_user()]
+    rows = [await User.get(id=user["id"]) for user, _, _ in made]
+    users = dict(zip((chat_seed.ADMIN, chat_seed.ALICE, chat_seed.BOB), rows, strict=True))
+    await chat_seed.seed(users)
+    tab = await sio_client("/chat", made[2][1])
+    seeded = (await joined(tab, "book-club"))["history"]
+    assert [m["client_id"] for m in seeded] == ["demo-3", "demo-3"]
+    assert seeded[1]["body"] == "Yes, <b>please</b> (this stays text, not HTML)."
+
+    await chat_seed.seed(users)
+    assert (await tab.call("history", {"room": "book-club"}))["data"] == seeded
+    stranger = await sio_client("/chat")
+    assert (await stranger.call("join", {"room": "book-club"}))["error"]["code"] == "forbidden"
