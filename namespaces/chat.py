@@ -52,6 +52,11 @@ class ChatNamespace(AuthedNamespace):
             await self.enter_room(sid, chat_room(room.slug))
             if not identity.is_guest:
                 first = await self.presence.enter(room.slug, identity.user_id)
+                if not self.server.manager.is_connected(sid, self.namespace):
+                    # The socket went while we counted it; its disconnect may have run
+                    # before our count, so take the count back ourselves.
+                    await self.presence.leave(room.slug, identity.user_id)
+                    return {}
         messages = await chat.history(room=room)
         present = await self.presence.present(room.slug)
         if first:

@@ -47,16 +47,15 @@ class Presence:
     async def leave(self, slug: str, user_id: int) -> bool:
         """Count one socket fewer; True when it was the user's last one in the room."""
         if self._leave is not None:
-            return int(await self._leave(keys=[self._key(slug)], args=[str(user_id)])) <= 0
+            return int(await self._leave(keys=[self._key(slug)], args=[str(user_id)])) == 0
         counts = self._local[slug]
-        left = counts.get(user_id, 0) - 1
+        left = counts.pop(user_id, 0) - 1
         if left > 0:
             counts[user_id] = left
-            return False
-        counts.pop(user_id, None)
-        if not counts:
+        elif not counts:
             del self._local[slug]
-        return True
+        # Below zero means a leave without its enter (see the namespace's join): no transition.
+        return left == 0
 
     async def user_ids(self, slug: str) -> list[int]:
         if self.redis is not None:
