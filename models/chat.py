@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from models.common import Payload, iso
 from models.users import User, brief_user
@@ -273,12 +274,14 @@ async def create_room(*, slug: str, name: str, kind: str, caller: Caller) -> Roo
     if kind == RoomKind.STAFF and not caller.is_staff:
         raise Forbidden("only staff create staff rooms", fields={"kind": "staff only"})
     try:
-        room = await Room.create(
-            slug=slug, name=name, kind=RoomKind(kind), created_by_id=caller.user_id
-        )
+        # One transaction: a room never exists without its creator as a member.
+        async with in_transaction():
+            room = await Room.create(
+                slug=slug, name=name, kind=RoomKind(kind), created_by_id=caller.user_id
+            )
+            await RoomMember.create(room_id=room.id, user_id=caller.user_id)
     except IntegrityError:
         raise Conflict("room slug taken", fields={"slug": "already exists"}) from None
-    await RoomMember.create(room_id=room.id, user_id=caller.user_id)
     return room
 
 
@@ -320,7 +323,7 @@ async def history(
 async def _stored(room: Room, caller: Caller, client_id: str) -> Message | None:
     query = Message.filter(room_id=room.id, client_id=client_id)
     if caller.is_guest:
-        query = query.filter(author_id=None, guest_name=caller.guest_name)
+        query = query.filter(author_id__isnull=True, guest_name=caller.guest_name)
     else:
         query = query.filter(author_id=caller.user_id)
     return await query.select_related("author").first()
