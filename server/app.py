@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 
 import socketio
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
 from server.api import blueprints
 from server.db import close_database, open_database
@@ -18,6 +20,7 @@ from server.runtime import Runtime
 from server.settings import Settings, warn_about
 from server.sockets import make_sio
 
+log = logging.getLogger("roomcast.app")
 _names = itertools.count(1)
 
 
@@ -50,6 +53,15 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
         if manage_database:
             await open_database(settings.database_url)
         await runtime.start()
+
+    @app.before_server_start
+    async def _default_rows(app: Sanic) -> None:
+        # Registered after _open, so the database is open. Rows every installation needs,
+        # seeded or not; a missing table (not yet migrated) must not stop the server.
+        try:
+            await ensure_default_rooms()
+        except Exception as exc:
+            log.error("could not create the default chat rooms: %s", exc)
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:

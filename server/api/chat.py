@@ -1,7 +1,94 @@
-"""REST resources of chat (filled in by its issue)."""
+"""/api/v1/chat: rooms, members, messages; a message posted here is broadcast like a socket's."""
 
 from __future__ import annotations
 
-from sanic import Blueprint
+from sanic import Blueprint, Request
 
-bp = Blueprint("chat")
+from models import chat
+from models.chat import Caller, HistoryQuery, NewMember, NewMessageBody, NewRoom
+from models.users import User, brief_user
+from server.broadcast import chat as broadcast
+from server.http import authenticated, current_user, items, parse_body, parse_query, reply
+
+bp = Blueprint("chat", url_prefix="/chat")
+
+
+class HistoryParams(HistoryQuery):
+    # Query strings are text: "20" has to be read as an int.
+    model_config = {"strict": False}
+
+
+def caller_of(user: User) -> Caller:
+    return Caller(user_id=user.id, is_staff=user.is_staff)
+
+
+@bp.get("/rooms")
+@authenticated
+async def list_rooms(request: Request):
+    """List the rooms the caller may enter (public, their private ones; staff: all)."""
+    user = await current_user(request)
+    return items([chat.room_dict(room) for room in await chat.list_rooms(caller=caller_of(user))])
+
+
+@bp.post("/rooms")
+@authenticated
+async def create_room(request: Request):
+    """Create a room `{slug, name, kind}`; the creator becomes a member (staff rooms: staff)."""
+    new = parse_body(request, NewRoom)
+    user = await current_user(request)
+    room = await chat.create_room(**new.model_dump(), caller=caller_of(user))
+    return reply(chat.room_dict(room), status=201)
+
+
+@bp.get("/rooms/<slug:str>")
+@authenticated
+async def get_room(request: Request, slug: str):
+    """One room the caller may enter; a closed room is 403 (slugs are not secret)."""
+    user = await current_user(request)
+    return reply(chat.room_dict(await chat.get_room(slug=slug, caller=caller_of(user))))
+
+
+@bp.get("/rooms/<slug:str>/members")
+@authenticated
+async def list_members(request: Request, slug: str):
+    """The room's members as `{id, name, is_staff}`."""
+    user = await current_user(request)
+    members = await chat.list_members(slug=slug, caller=caller_of(user))
+    return items([brief_user(member) for member in members])
+
+
+@bp.post("/rooms/<slug:str>/members")
+@authenticated
+async def add_member(request: Request, slug: str):
+    """Add a member `{user_id}` (the room's creator or staff); 201 when new, 200 if already one."""
+    new = parse_body(request, NewMember)
+    user = await current_user(request)
+    member, created = await chat.add_member(slug=slug, user_id=new.user_id, caller=caller_of(user))
+    return reply({"room": slug, "user": brief_user(member)}, status=201 if created else 200)
+
+
+@bp.get("/rooms/<slug:str>/messages")
+@authenticated
+async def history(request: Request, slug: str):
+    """Messages, oldest first: the newest `limit` (default 50, at most 100) before `before_id`."""
+    query = parse_query(request, HistoryParams)
+    user = await current_user(request)
+    room = await chat.get_room(slug=slug, caller=caller_of(user))
+    rows = await chat.history(room=room, before_id=query.before_id, limit=query.limit)
+    return items([chat.message_dict(m, room.slug) for m in rows])
+
+
+@bp.post("/rooms/<slug:str>/messages")
+@authenticated
+async def post_message(request: Request, slug: str):
+    """Post `{body, client_id?}`: stored, then broadcast; a retry answers 200 and emits nothing."""
+    new = parse_body(request, NewMessageBody)
+    user = await current_user(request)
+    room = await chat.get_room(slug=slug, caller=caller_of(user))
+    message, created = await chat.post_message(
+        room=room, caller=caller_of(user), body=new.body, client_id=new.client_id
+    )
+    payload = chat.message_dict(message, room.slug)
+    if created:
+        await broadcast.message(request.app.ctx.sio, payload)
+    return reply(payload, status=201 if created else 200)
