@@ -16,6 +16,7 @@ import argparse
 import ast
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def _returned_sql(tree: ast.Module, function: str) -> str:
 
 def _block(sql: str) -> str:
     """SQL as a readable triple-quoted literal (aerich indents its first line oddly)."""
-    text = "\n" + sql.strip() + "\n"
+    lines = [re.sub(r"^\s+(?=(CREATE|DROP|ALTER|COMMENT) )", "", line) for line in sql.splitlines()]
+    text = "\n" + "\n".join(lines).strip() + "\n"
     if '"""' in text or "\\" in text:
         return repr(text)
     return '"""' + text + '"""'
