@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from models.checkins import Checkin, utc_midnight
+from models.checkins import Checkin, Member, utc_midnight
 from models.common import utcnow
+from models.users import User
+from server.seeds import checkins as seed
 
 MEMBERS = "/api/v1/members"
 CHECKINS = "/api/v1/checkins"
@@ -270,3 +272,21 @@ async def test_other_bad_requests(http, new_user, staff):
         assert r.status_code == 422 and field in r.json()["error"]["fields"], change
     r = await http.patch(f"{MEMBERS}/{member['id']}", json={}, headers=bearer(staff))
     assert r.status_code == 200 and r.json() == member
+
+
+async def test_demo_seed_is_idempotent_and_consistent(http, new_user, staff):
+    alice, _, _ = await new_user()
+    users = {seed.ALICE: await User.get(id=alice["id"])}
+    names = [row[0] for row in seed.DEMO_MEMBERS]
+    await seed.seed(users)
+    await seed.seed(users)
+    ids = await Member.filter(name__in=names).values_list("id", flat=True)
+    demo = [(await http.get(f"{MEMBERS}/{id_}", headers=bearer(staff))).json() for id_ in ids]
+    assert sorted(m["name"] for m in demo) == sorted(names)
+    by_name = {m["name"]: m for m in demo}
+    assert by_name["Alice Example"]["user_id"] == alice["id"]
+    assert {m["membership_status"] for m in demo} == {"active", "frozen", "expired"}
+    for member in demo:
+        query = f"member_id={member['id']}&open_only=true"
+        r = await http.get(f"{CHECKINS}?{query}", headers=bearer(staff))
+        assert len(r.json()["items"]) == (1 if member["status"] == "in" else 0), member
