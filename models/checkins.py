@@ -188,14 +188,20 @@ async def _linkable(user_id: int | None) -> None:
         raise NotFound("user")
 
 
-async def get_member(*, actor: Actor, member_id: int) -> Member:
-    """One member; someone else's (for a non-staff actor) is not found."""
+async def _find_member(member_id: int, actor: Actor | None = None) -> Member:
+    """A member by id (only those visible to `actor`, when given), else not_found."""
     member = None
     if 1 <= member_id <= MAX_ID:
-        member = await _visible_members(actor).filter(id=member_id).first()
+        query = Member.all() if actor is None else _visible_members(actor)
+        member = await query.filter(id=member_id).first()
     if member is None:
         raise NotFound("member")
     return member
+
+
+async def get_member(*, actor: Actor, member_id: int) -> Member:
+    """One member; someone else's (for a non-staff actor) is not found."""
+    return await _find_member(member_id, actor)
 
 
 async def list_members(
@@ -223,7 +229,7 @@ async def create_member(*, name: str, membership_status: str, user_id: int | Non
 
 async def update_member(*, member_id: int, changes: dict[str, Any]) -> Member:
     """Change name, membership_status or user_id (staff); `status` moves only by check-in/out."""
-    member = await get_member(actor=ActingUser(0, True), member_id=member_id)
+    member = await _find_member(member_id)
     if "user_id" in changes:
         await _linkable(changes["user_id"])
     if "membership_status" in changes:
@@ -236,7 +242,7 @@ async def update_member(*, member_id: int, changes: dict[str, Any]) -> Member:
 
 async def delete_member(*, member_id: int) -> Member:
     """Delete a member and, with it, its check-ins; returns the deleted member."""
-    member = await get_member(actor=ActingUser(0, True), member_id=member_id)
+    member = await _find_member(member_id)
     await member.delete()
     return member
 
@@ -261,7 +267,8 @@ async def check_in(*, actor: Actor, member_id: int) -> tuple[Checkin, Member]:
             )
     if not moved:
         raise await _refusal(member.id)
-    await member.refresh_from_db()
+    # The state this call wrote (a re-read could already show a later change).
+    member.status = Presence.IN
     return checkin, member
 
 
@@ -312,7 +319,7 @@ async def check_out(*, actor: Actor, member_id: int) -> tuple[Checkin, Member]:
         raise Conflict("member is not checked in", fields={"status": "out"})
     if checkin is None:
         raise Conflict("member had no open check-in")
-    await member.refresh_from_db()
+    member.status = Presence.OUT
     return checkin, member
 
 
