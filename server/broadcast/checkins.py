@@ -1,0 +1,43 @@
+"""The only place that emits /checkins events; the manager fans them out to every node."""
+
+from __future__ import annotations
+
+import socketio
+
+from models import checkins
+from models.checkins import Checkin, Member
+from server.rooms import STAFF, user_room
+
+NAMESPACE = "/checkins"
+
+
+async def stats(sio: socketio.AsyncServer) -> None:
+    """A fresh board to every staff socket."""
+    await sio.emit("stats", await checkins.stats(), room=STAFF, namespace=NAMESPACE)
+
+
+async def _moved(sio: socketio.AsyncServer, event: str, checkin: Checkin, member: Member):
+    """`checkin` / `checkout` and fresh stats to staff; `member_status` to the linked user."""
+    payload = {"checkin": checkins.checkin_dict(checkin), "member": checkins.member_dict(member)}
+    await sio.emit(event, payload, room=STAFF, namespace=NAMESPACE)
+    await stats(sio)
+    if member.user_id is not None:
+        await sio.emit(
+            "member_status",
+            {"member_id": member.id, "status": payload["member"]["status"]},
+            room=user_room(member.user_id),
+            namespace=NAMESPACE,
+        )
+
+
+async def checked_in(sio: socketio.AsyncServer, checkin: Checkin, member: Member) -> None:
+    await _moved(sio, "checkin", checkin, member)
+
+
+async def checked_out(sio: socketio.AsyncServer, checkin: Checkin, member: Member) -> None:
+    await _moved(sio, "checkout", checkin, member)
+
+
+async def member_deleted(sio: socketio.AsyncServer, member: Member) -> None:
+    """Deleting a member takes its check-ins with it, so the board's counts may change."""
+    await stats(sio)
