@@ -106,6 +106,14 @@ def _returned_sql(tree: ast.Module, function: str) -> str:
     raise SystemExit(f"aerich's file has no literal SQL in {function}()")
 
 
+def _drops_in_reverse(sql: str) -> str:
+    """aerich lists a downgrade's DROP TABLEs in creation order; children must go first."""
+    statements = [part.strip() for part in sql.split(";") if part.strip()]
+    if statements and all(part.upper().startswith("DROP TABLE") for part in statements):
+        return "\n".join(f"{part};" for part in reversed(statements))
+    return sql
+
+
 def _block(sql: str) -> str:
     """SQL as a readable triple-quoted literal (aerich indents its first line oddly)."""
     lines = [re.sub(r"^\s+(?=(CREATE|DROP|ALTER|COMMENT) )", "", line) for line in sql.splitlines()]
@@ -165,8 +173,8 @@ def main(name: str) -> Path:
         merged = TEMPLATE.format(
             sql_sqlite=_block(_returned_sql(sqlite_tree, "upgrade")),
             sql_pg=_block(_returned_sql(pg_tree, "upgrade")),
-            down_sqlite=_block(_returned_sql(sqlite_tree, "downgrade")),
-            down_pg=_block(_returned_sql(pg_tree, "downgrade")),
+            down_sqlite=_block(_drops_in_reverse(_returned_sql(sqlite_tree, "downgrade"))),
+            down_pg=_block(_drops_in_reverse(_returned_sql(pg_tree, "downgrade"))),
             state=_state(pg_src, pg_tree),
         )
         target = MIGRATIONS_DIR / APP / pg_file.name
