@@ -54,16 +54,18 @@ class StatsCoalescer:
             )
 
     async def stop(self, *, drain_timeout: float = 2.0) -> None:
-        """Send what is still dirty (bounded), then end the flush task."""
+        """End the flush task, then send what is still dirty (bounded by `drain_timeout`)."""
         self._closed = True
-        if self._dirty:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._flush(), drain_timeout)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._dirty:
+            try:
+                await asyncio.wait_for(self._flush(), drain_timeout)
+            except Exception:
+                log.warning("analytics: %d users' stats not sent at shutdown", len(self._dirty))
 
     async def _run(self) -> None:
         while True:
@@ -71,8 +73,6 @@ class StatsCoalescer:
             self._wake.clear()
             try:
                 await self._flush()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 # A failed flush (database or Redis away) must not end the coalescer.
                 log.exception("analytics flush failed")
@@ -87,6 +87,9 @@ class StatsCoalescer:
             for user_id in sorted(users):
                 await user_stats(self.sio, user_id)
             await global_stats(self.sio)
+        except asyncio.CancelledError:
+            self._dirty |= users  # cut short by stop(): its drain sends them
+            raise
         except Exception:
             self._failures += 1
             if self._failures <= self.retries:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from models.users import User
+from server.seeds.billing import seed as seed_billing
 from tests.api.billing_helpers import API, Billing, bearer
 
 SUBS, INVOICES = f"{API}/subscriptions", f"{API}/invoices"
@@ -303,3 +305,19 @@ async def test_missing_fields_and_malformed_bodies(http, new_user):
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
     r = await http.get(INVOICES)
     assert r.status_code == 401
+
+
+async def test_demo_billing_covers_every_status_and_is_idempotent(http, new_user):
+    alice, alice_token, _ = await new_user()
+    bob, bob_token, _ = await new_user()
+    rows = {u.id: u for u in await User.filter(id__in=[alice["id"], bob["id"]])}
+    users = {"alice@example.com": rows[alice["id"]], "bob@example.com": rows[bob["id"]]}
+    await seed_billing(users)
+    await seed_billing(users)
+    subs, invoices = [], []
+    for token in (alice_token, bob_token):
+        subs += (await http.get(SUBS, headers=bearer(token))).json()["items"]
+        invoices += (await http.get(INVOICES, headers=bearer(token))).json()["items"]
+    assert len(subs) == 4 and len(invoices) == 6
+    assert {s["status"] for s in subs} == {"active", "trialing", "past_due", "canceled"}
+    assert {i["status"] for i in invoices} == {"paid", "pending", "overdue"}

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import math
 
+from server.broadcast.analytics import StatsCoalescer
 from tests.api.billing_helpers import API, Billing, bearer, figures, figures_matching
 
 ZERO = {
@@ -268,3 +269,41 @@ async def test_a_change_after_disconnect_and_rest_delete_move_stats(http, new_us
     assert r.status_code == 204
     stats = await figures_matching(tab, "stats", timeout=1.0, total_invoices=0)
     assert figures(stats) == ZERO
+
+
+class FlakyEmitter:
+    """Stands in for python-socketio's emit: the first `failures` calls fail like a lost Redis."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: asyncio.Queue = asyncio.Queue()
+
+    async def emit(self, event: str, data: dict, *, room: str, namespace: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("Redis went away")
+        self.sent.put_nowait((event, room, figures(data)))
+
+    async def next(self) -> tuple[str, str, dict]:
+        return await asyncio.wait_for(self.sent.get(), 2)
+
+
+async def test_a_failed_flush_is_retried_and_stop_drains_what_is_left(server, http, new_user):
+    user, token, _ = await new_user()
+    room = f"user:{user['id']}"
+    emitter = FlakyEmitter(failures=1)
+    coalescer = StatsCoalescer(emitter, interval=0.05)
+    try:
+        coalescer.touch(user["id"])
+        assert await emitter.next() == ("stats", room, ZERO)  # the retry after the failure
+        assert (await emitter.next())[:2] == ("global_stats", "staff")
+        await Billing(http, token).subscription()
+        coalescer.touch(user["id"])
+        assert await emitter.next() == ("stats", room, {**ZERO, "active_subscriptions": 1})
+        assert (await emitter.next())[0] == "global_stats"
+        coalescer.touch(user["id"])  # lands in the throttle pause: stop() has to drain it
+    finally:
+        await coalescer.stop()
+    assert emitter.sent.qsize() == 2 and (await emitter.next())[:2] == ("stats", room)
+    coalescer.touch(user["id"])  # after stop: ignored, and no task left behind
+    assert coalescer._task is None and coalescer._dirty == set()
