@@ -19,6 +19,8 @@ from models.common import Payload, iso, utcnow
 from models.users import User
 from server.errors import Conflict, Invalid, NotFound
 
+# Ids are 32-bit integers in the database; a bigger one names nothing (and would not bind).
+MAX_ID = 2**31 - 1
 # Ten billion in any currency: far above any real price, far below 2**53 (safe in JavaScript).
 MAX_CENTS = 10**12
 DEFAULT_PERIOD = timedelta(days=30)
@@ -135,6 +137,7 @@ def _utc(value: datetime) -> datetime:
 
 
 Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Currency = Annotated[str, BeforeValidator(_currency)]
 Moment = Annotated[datetime, Field(strict=False), BeforeValidator(_text)]
 Day = Annotated[date, Field(strict=False), BeforeValidator(_text)]
@@ -161,7 +164,7 @@ class NewSubscription(_PlanText):
     current_period_start: Moment | None = None
     current_period_end: Moment | None = None
     # Staff may open a subscription for someone else; a user only for themselves.
-    user_id: int | None = None
+    user_id: Id | None = None
 
 
 # Changes: every field optional, none nullable. A default of None is never validated, an
@@ -176,7 +179,7 @@ class SubscriptionChange(_PlanText):
 
 
 class NewInvoice(Payload):
-    subscription_id: int
+    subscription_id: Id
     amount_cents: Cents
     status: InvoiceStatusName
     due_date: Day
@@ -190,13 +193,13 @@ class InvoiceChange(Payload):
 
 
 class PayInvoice(Payload):
-    invoice_id: int
+    invoice_id: Id
 
 
 class ListQuery(Payload):
     limit: int = Field(default=50, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=1_000_000)
-    user_id: int | None = None  # staff only: one user's objects
+    user_id: Id | None = None  # staff only: one user's objects
 
 
 class ListSubscriptions(ListQuery):
@@ -205,7 +208,7 @@ class ListSubscriptions(ListQuery):
 
 class ListInvoices(ListQuery):
     status: InvoiceStatusName | None = None
-    subscription_id: int | None = None
+    subscription_id: Id | None = None
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -267,6 +270,8 @@ async def list_subscriptions(
 
 
 async def get_subscription(*, subscription_id: int, user_id: int | None = None) -> Subscription:
+    if not 0 < subscription_id <= MAX_ID:
+        raise NotFound("subscription")
     query = Subscription.filter(id=subscription_id)
     if user_id is not None:
         query = query.filter(user_id=user_id)
@@ -353,6 +358,8 @@ async def list_invoices(
 
 
 async def get_invoice(*, invoice_id: int, user_id: int | None = None) -> Invoice:
+    if not 0 < invoice_id <= MAX_ID:
+        raise NotFound("invoice")
     query = Invoice.filter(id=invoice_id)
     if user_id is not None:
         query = query.filter(user_id=user_id)

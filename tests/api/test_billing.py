@@ -152,6 +152,7 @@ async def test_lists_filter_and_page(http, new_user):
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("offset=-1", "offset"),
+        (f"subscription_id={10**20}", "subscription_id"),
         ("status=void", "status"),
         ("limit=many", "limit"),
     ]:
@@ -181,6 +182,9 @@ async def test_someone_elses_billing_is_not_found_but_staff_see_it(http, new_use
                         "user_id": owner["id"]}),
         ("GET", f"{INVOICES}?user_id={owner['id']}", None),
         ("GET", f"{INVOICES}/99999999", None),
+        ("GET", f"{INVOICES}/{10**20}", None),
+        ("POST", f"{INVOICES}/{10**20}/pay", None),
+        ("PATCH", f"{SUBS}/{10**20}", {"plan": "x"}),
     ]:  # fmt: skip
         r = await http.request(method, url, json=body, headers=h)
         assert r.status_code == 404, (method, url, r.text)

@@ -201,6 +201,7 @@ async def test_another_users_invoice_is_not_found_on_the_socket(http, new_user, 
 SOCKET_MISTAKES = [
     ("pay_invoice", {"invoice_id": "1"}, "invoice_id"),
     ("pay_invoice", {}, "invoice_id"),
+    ("pay_invoice", {"invoice_id": 10**30}, "invoice_id"),
     ("pay_invoice", "1", "_root"),
     ("pay_invoice", None, "_root"),
     ("create_subscription", {"plan": "x", "status": "active"}, "price_cents"),
