@@ -259,7 +259,7 @@ async def test_bad_socket_payloads_are_validation_errors(new_user, sio_client):
     assert await tab.nothing("stats", within=0.3)
 
 
-async def test_a_change_after_disconnect_and_rest_delete_move_stats(http, new_user, sio_client):
+async def test_deleting_a_subscription_with_its_invoices_moves_stats(http, new_user, sio_client):
     _, token, _ = await new_user()
     billing = Billing(http, token)
     sub = await billing.subscription()
