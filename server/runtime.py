@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import socketio
 from redis.asyncio import Redis
 
+from server.broadcast.analytics import StatsCoalescer
 from server.control import ControlBus
 from server.expiry import ExpiryTimers
 from server.metrics import Metrics
@@ -25,6 +26,7 @@ class Runtime:
     spent: SpentTokens
     control: ControlBus
     expiry: ExpiryTimers
+    analytics: StatsCoalescer
 
     @classmethod
     def build(cls, settings: Settings, sio: socketio.AsyncServer) -> Runtime:
@@ -39,12 +41,14 @@ class Runtime:
             spent=SpentTokens(redis=redis, prefix=prefix),
             control=ControlBus(sio, redis=redis, prefix=prefix),
             expiry=ExpiryTimers(warn_before=settings.token_expiry_warning),
+            analytics=StatsCoalescer(sio),
         )
 
     async def start(self) -> None:
         await self.control.start()
 
     async def stop(self) -> None:
+        await self.analytics.stop()
         await self.control.stop()
         if self.redis is not None:
             await self.redis.aclose()
