@@ -106,12 +106,28 @@ def _returned_sql(tree: ast.Module, function: str) -> str:
     raise SystemExit(f"aerich's file has no literal SQL in {function}()")
 
 
-def _drops_in_reverse(sql: str) -> str:
-    """aerich lists a downgrade's DROP TABLEs in creation order; children must go first."""
-    statements = [part.strip() for part in sql.split(";") if part.strip()]
-    if statements and all(part.upper().startswith("DROP TABLE") for part in statements):
-        return "\n".join(f"{part};" for part in reversed(statements))
-    return sql
+def _drops_children_first(downgrade: str, upgrade: str) -> str:
+    """Order a downgrade's DROP TABLEs so that a table goes before the tables it references.
+
+    aerich lists them in no dependable order, and PostgreSQL refuses to drop a referenced table.
+    """
+    statements = [part.strip() for part in downgrade.split(";") if part.strip()]
+    if not statements or not all(part.upper().startswith("DROP TABLE") for part in statements):
+        return downgrade
+    tables = {re.findall(r'"(\w+)"', part)[0]: part for part in statements}
+    refs = {
+        name: set(re.findall(r'REFERENCES "(\w+)"', body)) & tables.keys() - {name}
+        for name, body in re.findall(
+            r'CREATE TABLE IF NOT EXISTS "(\w+)" \((.*?)\n\);', upgrade, flags=re.S
+        )
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(tables):
+        # Next: a table no remaining table references.
+        remaining = [t for t in tables if t not in ordered]
+        free = [t for t in remaining if not any(t in refs.get(o, ()) for o in remaining if o != t)]
+        ordered.append((free or remaining)[0])
+    return "\n".join(f"{tables[name]};" for name in ordered)
 
 
 def _block(sql: str) -> str:
@@ -173,8 +189,16 @@ def main(name: str) -> Path:
         merged = TEMPLATE.format(
             sql_sqlite=_block(_returned_sql(sqlite_tree, "upgrade")),
             sql_pg=_block(_returned_sql(pg_tree, "upgrade")),
-            down_sqlite=_block(_drops_in_reverse(_returned_sql(sqlite_tree, "downgrade"))),
-            down_pg=_block(_drops_in_reverse(_returned_sql(pg_tree, "downgrade"))),
+            down_sqlite=_block(
+                _drops_children_first(
+                    _returned_sql(sqlite_tree, "downgrade"), _returned_sql(sqlite_tree, "upgrade")
+                )
+            ),
+            down_pg=_block(
+                _drops_children_first(
+                    _returned_sql(pg_tree, "downgrade"), _returned_sql(pg_tree, "upgrade")
+                )
+            ),
             state=_state(pg_src, pg_tree),
         )
         target = MIGRATIONS_DIR / APP / pg_file.name
