@@ -140,6 +140,10 @@ def data_of(record: Record) -> RecordData:
 
 # --- payloads --------------------------------------------------------------------------
 
+# The id columns are 32-bit: a larger (or non-positive) id names nothing, so it is not
+# found, without asking the database (PostgreSQL would refuse the parameter).
+ID_MAX = 2**31 - 1
+
 
 class NewZone(Payload):
     name: str = Field(max_length=300)
@@ -215,6 +219,8 @@ async def list_zones(*, user_id: int | None) -> list[Zone]:
 
 
 async def get_zone(*, zone_id: int, user_id: int | None) -> Zone:
+    if not 1 <= zone_id <= ID_MAX:
+        raise NotFound("zone")
     zone = await _scope(Zone.filter(id=zone_id), user_id=user_id).first()
     if zone is None:
         raise NotFound("zone")
@@ -234,6 +240,8 @@ async def list_records(*, zone_id: int) -> list[Record]:
 @asynccontextmanager
 async def locked_zone(*, zone_id: int, user_id: int | None) -> AsyncIterator[Zone]:
     """A transaction holding the zone's row lock: one writer per zone at a time."""
+    if not 1 <= zone_id <= ID_MAX:
+        raise NotFound("zone")
     async with in_transaction():
         query = _scope(Zone.filter(id=zone_id), user_id=user_id)
         zone = await query.select_for_update().first()
@@ -305,6 +313,8 @@ def _columns(data: RecordData) -> dict[str, Any]:
 
 
 async def get_record(*, record_id: int, user_id: int | None) -> Record:
+    if not 1 <= record_id <= ID_MAX:
+        raise NotFound("record")
     query = Record.filter(id=record_id)
     if user_id is not None:
         query = query.filter(zone__owner_id=user_id)

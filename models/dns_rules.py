@@ -169,6 +169,8 @@ def _clean_content(rtype: str, value: Any, zone: str) -> str:
             raise ValueError("is required")
         if len(value) > TXT_MAX:
             raise ValueError(f"TXT content is at most {TXT_MAX} characters")
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
         return value
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")

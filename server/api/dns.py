@@ -37,7 +37,7 @@ def _scope(user: User) -> int | None:
 class AuditQuery(Payload):
     model_config = {"strict": False}
     limit: int = Field(default=100, ge=1, le=500)
-    before_id: int | None = None
+    before_id: int | None = Field(default=None, ge=1, le=dns.ID_MAX)
 
 
 class ImportQuery(Payload):

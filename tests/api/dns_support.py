@@ -77,6 +77,7 @@ INVALID_CASES = [
     ({"type": "A", "name": "x", "content": "192.0.2.1", "ttl": 604801}, "ttl"),
     ({"type": "A", "name": "x", "content": "192.0.2.1", "ttl": "3600"}, "ttl"),
     ({"type": "TXT", "name": "x", "content": "t" * 4097}, "content"),
+    ({"type": "TXT", "name": "x", "content": "nul \x00 inside"}, "content"),
     ({"type": "A", "name": "a..b", "content": "192.0.2.1"}, "name"),
     ({"type": "A", "name": "a*b", "content": "192.0.2.1"}, "name"),
     ({"type": "A", "name": "x.*", "content": "192.0.2.1"}, "name"),

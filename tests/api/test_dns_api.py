@@ -44,7 +44,7 @@ async def test_zone_lifecycle_and_someone_elses_zone_is_not_found(http, new_user
 
     listed = (await http.get(f"{API}/zones", headers=bearer(token))).json()["items"]
     assert listed == [zone]
-    assert (await http.get(f"{API}/zones", headers=bearer(other))).json() == {"items": []}
+    assert (await http.get(f"{API}/zones/", headers=bearer(other))).json() == {"items": []}
     staff_view = (await http.get(f"{API}/zones", headers=bearer(staff))).json()["items"]
     assert zone in staff_view
 
@@ -153,6 +153,12 @@ async def test_patch_needs_the_current_version(http, owner):
     assert retyped.json()["priority"] is None and retyped.json()["version"] == 3
     same = await http.patch(url, json={"version": 3, "content": "192.0.2.5"}, headers=bearer(token))
     assert same.json() == retyped.json()  # nothing changed: no new version
+
+    huge = await http.patch(url, json={"version": 10**30, "ttl": 60}, headers=bearer(token))
+    assert huge.status_code == 409 and huge.json()["error"]["fields"]["current"] == same.json()
+    for path in (f"/records/{10**20}", f"/zones/{10**20}", "/records/0"):
+        r = await http.get(API + path, headers=bearer(token))
+        assert r.status_code == 404, (path, r.text)
 
     assert (await http.delete(url, headers=bearer(token))).status_code == 204
     assert (await http.delete(url, headers=bearer(token))).status_code == 404

@@ -110,6 +110,9 @@ async def test_another_users_zone_is_not_found(http, new_user, sio_client):
     for event, payload in [
         ("subscribe", {"zone_id": zone["id"]}),
         ("subscribe", {"zone_id": 10**9}),
+        ("subscribe", {"zone_id": 10**30}),
+        ("subscribe", {"zone_id": -1}),
+        ("delete_record", {"id": 2**63}),
         (
             "create_record",
             {"zone_id": zone["id"], "type": "A", "name": "x", "content": "192.0.2.9"},
