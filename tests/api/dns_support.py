@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
+
+from models.users import User
+
 API = "/api/v1"
 VOLATILE = ("id", "version", "updated_at", "zone_id")
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def register_people(server, *roles: str) -> dict[str, tuple[dict, str]]:
+    """One account per role name (`staff` is staff), registered once for a whole module:
+    password hashing is slow on purpose, and each test makes its own zones anyway."""
+    people = {}
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        for role in roles:
+            email = f"dns-{role}-{uuid.uuid4().hex[:8]}@example.com"
+            body = {"email": email, "password": "correct horse battery", "first_name": role}
+            r = await http.post(f"{API}/auth/register", json=body)
+            assert r.status_code == 201, r.text
+            user = r.json()["user"]
+            if role == "staff":
+                await User.filter(id=user["id"]).update(is_staff=True)
+                user["is_staff"] = True
+            people[role] = user, r.json()["access_token"]
+    return people
 
 
 def zone_name() -> str:

@@ -14,20 +14,25 @@ from tests.api.dns_support import (
     bearer,
     dns_data,
     make_zone,
+    register_people,
     zone_name,
 )
 
 
+@pytest.fixture(scope="module")
+async def people(server):
+    return await register_people(server, "owner", "other", "staff")
+
+
 @pytest.fixture
-async def owner(new_user):
-    user, token, _ = await new_user()
-    return user, token
+def owner(people):
+    return people["owner"]
 
 
-async def test_zone_lifecycle_and_someone_elses_zone_is_not_found(http, new_user, owner):
-    user, token = owner
-    _, other, _ = await new_user()
-    _, staff, _ = await new_user(staff=True)
+async def test_zone_lifecycle_and_someone_elses_zone_is_not_found(http, new_user, people):
+    user, token, _ = await new_user()  # a fresh account: its zone list starts empty
+    _, other = people["other"]
+    _, staff = people["staff"]
     name = zone_name()
     zone = await make_zone(http, token, name.upper() + ".")
     assert zone["name"] == name and zone["owner_id"] == user["id"]
@@ -164,9 +169,9 @@ async def test_patch_needs_the_current_version(http, owner):
     assert (await http.delete(url, headers=bearer(token))).status_code == 404
 
 
-async def test_audit_records_who_when_before_and_after(http, new_user, owner):
+async def test_audit_records_who_when_before_and_after(http, people, owner):
     user, token = owner
-    _, staff, _ = await new_user(staff=True)
+    _, staff = people["staff"]
     zone = await make_zone(http, token)
     record = await add_record(http, token, zone["id"], type="A", name="www", content="192.0.2.1")
     r = await http.patch(

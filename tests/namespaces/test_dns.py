@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.api.dns_support import (
     API,
     INVALID_CASES,
@@ -11,7 +13,13 @@ from tests.api.dns_support import (
     add_record,
     bearer,
     make_zone,
+    register_people,
 )
+
+
+@pytest.fixture(scope="module")
+async def people(server):
+    return await register_people(server, "owner", "other", "staff")
 
 
 async def subscribed(sio_client, token: str, zone_id: int):
@@ -21,18 +29,18 @@ async def subscribed(sio_client, token: str, zone_id: int):
     return client, ack["data"]
 
 
-async def test_subscribe_acks_the_zone_and_its_records(http, new_user, sio_client):
-    _, token, _ = await new_user()
+async def test_subscribe_acks_the_zone_and_its_records(http, people, sio_client):
+    _, token = people["owner"]
     zone = await make_zone(http, token)
     record = await add_record(http, token, zone["id"], type="A", name="www", content="192.0.2.1")
     _, data = await subscribed(sio_client, token, zone["id"])
     assert data == {"zone": zone, "records": [record]}
 
 
-async def test_a_change_by_either_client_or_rest_reaches_both(http, new_user, sio_client):
-    _, token, _ = await new_user()
-    _, staff_token, _ = await new_user(staff=True)
-    _, other_token, _ = await new_user()
+async def test_a_change_by_either_client_or_rest_reaches_both(http, people, sio_client):
+    _, token = people["owner"]
+    _, staff_token = people["staff"]
+    _, other_token = people["other"]
     zone = await make_zone(http, token)
     zid = zone["id"]
     owner_tab, _ = await subscribed(sio_client, token, zid)
@@ -83,9 +91,9 @@ async def test_a_change_by_either_client_or_rest_reaches_both(http, new_user, si
     assert await bystander.nothing("record_deleted", within=0.05)
 
 
-async def test_staff_feed_without_subscribing_and_unsubscribe(http, new_user, sio_client):
-    _, token, _ = await new_user()
-    _, staff_token, _ = await new_user(staff=True)
+async def test_staff_feed_without_subscribing_and_unsubscribe(http, people, sio_client):
+    _, token = people["owner"]
+    _, staff_token = people["staff"]
     zone = await make_zone(http, token)
     watcher = await sio_client("/dns", staff_token)
     tab, _ = await subscribed(sio_client, token, zone["id"])
@@ -100,9 +108,9 @@ async def test_staff_feed_without_subscribing_and_unsubscribe(http, new_user, si
     assert await tab.nothing("record_created", within=0.3)
 
 
-async def test_another_users_zone_is_not_found(http, new_user, sio_client):
-    _, token, _ = await new_user()
-    _, other_token, _ = await new_user()
+async def test_another_users_zone_is_not_found(http, people, sio_client):
+    _, token = people["owner"]
+    _, other_token = people["other"]
     zone = await make_zone(http, token)
     record = await add_record(http, token, zone["id"], type="A", name="a", content="192.0.2.1")
     owner_tab, _ = await subscribed(sio_client, token, zone["id"])
@@ -128,8 +136,8 @@ async def test_another_users_zone_is_not_found(http, new_user, sio_client):
     assert r.json() == record
 
 
-async def test_every_rule_over_the_socket(http, new_user, sio_client):
-    _, token, _ = await new_user()
+async def test_every_rule_over_the_socket(http, people, sio_client):
+    _, token = people["owner"]
     zone = await make_zone(http, token)
     tab, _ = await subscribed(sio_client, token, zone["id"])
     for body, expected in VALID_CASES:
@@ -159,8 +167,8 @@ async def test_every_rule_over_the_socket(http, new_user, sio_client):
     assert www["ok"] is False and "name" in www["error"]["fields"]  # www is a CNAME
 
 
-async def test_malformed_payloads_get_validation_errors(http, new_user, sio_client):
-    _, token, _ = await new_user()
+async def test_malformed_payloads_get_validation_errors(http, people, sio_client):
+    _, token = people["owner"]
     zone = await make_zone(http, token)
     tab = await sio_client("/dns", token)
     for event in ("subscribe", "unsubscribe", "create_record", "update_record", "delete_record"):
@@ -189,9 +197,9 @@ async def test_malformed_payloads_get_validation_errors(http, new_user, sio_clie
         assert ack["ok"] is False and field in ack["error"]["fields"], (event, ack)
 
 
-async def test_two_updates_from_the_same_version_one_wins(http, new_user, sio_client):
-    _, token, _ = await new_user()
-    _, staff_token, _ = await new_user(staff=True)
+async def test_two_updates_from_the_same_version_one_wins(http, people, sio_client):
+    _, token = people["owner"]
+    _, staff_token = people["staff"]
     zone = await make_zone(http, token)
     record = await add_record(http, token, zone["id"], type="A", name="www", content="192.0.2.1")
     alice, _ = await subscribed(sio_client, token, zone["id"])
@@ -223,8 +231,8 @@ async def test_two_updates_from_the_same_version_one_wins(http, new_user, sio_cl
     assert updates[0]["before"] == won
 
 
-async def test_racing_cname_and_a_at_one_name_only_one_lands(http, new_user, sio_client):
-    _, token, _ = await new_user()
+async def test_racing_cname_and_a_at_one_name_only_one_lands(http, people, sio_client):
+    _, token = people["owner"]
     zone = await make_zone(http, token)
     tab1 = await sio_client("/dns", token)
     tab2 = await sio_client("/dns", token)
@@ -247,8 +255,8 @@ async def test_racing_cname_and_a_at_one_name_only_one_lands(http, new_user, sio
     assert len(records["items"]) == 3
 
 
-async def test_import_emits_each_records_event(http, new_user, sio_client):
-    _, token, _ = await new_user()
+async def test_import_emits_each_records_event(http, people, sio_client):
+    _, token = people["owner"]
     zone = await make_zone(http, token)
     old = await add_record(http, token, zone["id"], type="A", name="old", content="192.0.2.1")
     tab, _ = await subscribed(sio_client, token, zone["id"])
@@ -267,8 +275,8 @@ async def test_import_emits_each_records_event(http, new_user, sio_client):
     ]
 
 
-async def test_deleting_a_zone_tells_its_subscribers(http, new_user, sio_client):
-    _, token, _ = await new_user()
+async def test_deleting_a_zone_tells_its_subscribers(http, people, sio_client):
+    _, token = people["owner"]
     zone = await make_zone(http, token)
     tab, _ = await subscribed(sio_client, token, zone["id"])
     assert (
