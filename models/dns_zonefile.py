@@ -169,6 +169,10 @@ class _Reader:
     def _record(self, line: int) -> None:
         token = self.tok.get(want_leading=True)
         if token.is_whitespace():
+            following = self.tok.get()
+            if following.is_eol_or_eof():
+                return  # a line of blanks (perhaps with a comment) is an empty line
+            self.tok.unget(following)
             if self.last_name is None:
                 raise ValueError("no owner name (the first record must name its owner)")
         else:
@@ -217,6 +221,6 @@ class _Reader:
 
 def parse_zone(text: str, zone: str) -> tuple[list[ParsedRecord], dict[str, str]]:
     """The file's records (checked one by one) and `{"line N": reason}` for every bad line."""
-    reader = _Reader(text, zone)
+    reader = _Reader(text.removeprefix("\ufeff"), zone)
     reader.read()
     return reader.records, reader.errors

@@ -199,3 +199,13 @@ def test_every_bad_line_is_reported_with_its_number():
 def test_an_open_parenthesis_at_the_end_is_one_error():
     parsed, errors = parse_zone('a A 192.0.2.1\nb TXT ( "x"\n', ZONE)
     assert list(errors) == ["line 2"] and len(parsed) == 1
+
+
+def test_blank_lines_comments_crlf_and_a_byte_order_mark_are_fine():
+    text = "\ufeff$ORIGIN example.com.\r\nwww A 192.0.2.1\r\n\tA 192.0.2.2\r\n \t\r\n  ; note\r\n"
+    parsed, errors = parse_zone(text, ZONE)
+    assert errors == {}
+    assert [(p.line, p.data.name, p.data.content) for p in parsed] == [
+        (2, "www", "192.0.2.1"),
+        (3, "www", "192.0.2.2"),
+    ]
