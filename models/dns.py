@@ -1,10 +1,9 @@
-"""DNS zones, records (versioned) and their audit log: models, schemas, services.
+"""DNS zones, records (versioned) and their audit log: models, payloads, zone services.
 
-Every write to a zone's records runs in one transaction that first locks the zone's row
-(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serialises writers on its one connection),
-so the zone-wide rules (a CNAME stands alone, no duplicate records) hold even when two
-nodes write at once. A record update is also a conditional `UPDATE ... WHERE version = ?`,
-so of two updates made from the same version exactly one wins.
+Every write to a zone's records runs inside `locked_zone`: one transaction that first locks
+the zone's row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serialises writers on its one
+connection), so the zone-wide rules (a CNAME stands alone, no duplicate records) hold even
+when two nodes write at once. The record services live in `models.dns_records`.
 """
 
 from __future__ import annotations
@@ -21,10 +20,7 @@ from tortoise.transactions import in_transaction
 
 from models.common import Payload, iso, utcnow
 from models.dns_rules import (
-    PRIORITY_TYPES,
     RecordData,
-    clash,
-    clean_record,
     clean_zone_name,
 )
 from models.users import User
@@ -233,10 +229,6 @@ async def delete_zone(*, zone_id: int, user_id: int | None) -> Zone:
     return zone
 
 
-async def list_records(*, zone_id: int) -> list[Record]:
-    return await Record.filter(zone_id=zone_id).order_by("name", "type", "id")
-
-
 @asynccontextmanager
 async def locked_zone(*, zone_id: int, user_id: int | None) -> AsyncIterator[Zone]:
     """A transaction holding the zone's row lock: one writer per zone at a time."""
@@ -273,119 +265,3 @@ async def list_audit(
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     return await query.order_by("-id").limit(limit)
-
-
-# --- records ---------------------------------------------------------------------------
-
-
-def _reject_clash(data: RecordData, others: list[Record]) -> None:
-    problems = clash(data, [data_of(other) for other in others])
-    if problems:
-        raise Invalid(next(iter(problems.values())), fields=problems)
-
-
-async def create_record(
-    *, zone_id: int, user_id: int | None, actor_id: int, **values: Any
-) -> Record:
-    async with locked_zone(zone_id=zone_id, user_id=user_id) as zone:
-        data = clean_record(zone=zone.name, **values)
-        _reject_clash(data, await Record.filter(zone_id=zone.id))
-        record = await Record.create(zone_id=zone.id, updated_at=utcnow(), **_columns(data))
-        await audit_row(
-            zone_id=zone.id,
-            record_id=record.id,
-            actor_id=actor_id,
-            action="created",
-            after=record_dict(record),
-        ).save()
-    return record
-
-
-def _columns(data: RecordData) -> dict[str, Any]:
-    return {
-        "type": data.type,
-        "name": data.name,
-        "content": data.content,
-        "ttl": data.ttl,
-        "priority": data.priority,
-        "service": data.service,
-    }
-
-
-async def get_record(*, record_id: int, user_id: int | None) -> Record:
-    if not 1 <= record_id <= ID_MAX:
-        raise NotFound("record")
-    query = Record.filter(id=record_id)
-    if user_id is not None:
-        query = query.filter(zone__owner_id=user_id)
-    record = await query.first()
-    if record is None:
-        raise NotFound("record")
-    return record
-
-
-def _stale(record: Record) -> Conflict:
-    return Conflict(
-        f"record {record.id} was changed meanwhile (now version {record.version})",
-        fields={"current": record_dict(record)},
-    )
-
-
-async def update_record(
-    *, record_id: int, user_id: int | None, actor_id: int, version: int, changes: dict[str, Any]
-) -> tuple[Record, bool]:
-    """Apply `changes` if the record is still at `version`; the flag says whether it changed."""
-    record = await get_record(record_id=record_id, user_id=user_id)
-    async with locked_zone(zone_id=record.zone_id, user_id=None) as zone:
-        current = await Record.get_or_none(id=record_id)
-        if current is None:
-            raise NotFound("record")
-        if current.version != version:
-            raise _stale(current)
-        merged = {**_columns(data_of(current)), **changes}
-        # A new type drops the fields it has no use for, unless the client set them.
-        new_type = str(merged["type"]).strip().upper()
-        if "priority" not in changes and new_type not in PRIORITY_TYPES:
-            merged["priority"] = None
-        if "service" not in changes and new_type != "SRV":
-            merged["service"] = None
-        data = clean_record(zone=zone.name, **merged)
-        if data == data_of(current):
-            return current, False
-        others = await Record.filter(zone_id=zone.id).exclude(id=current.id)
-        _reject_clash(data, others)
-        before = record_dict(current)
-        now = utcnow()
-        won = await Record.filter(id=current.id, version=version).update(
-            **_columns(data), version=version + 1, updated_at=now
-        )
-        if not won:  # only reachable where the zone lock is not exclusive
-            raise _stale(await Record.get(id=current.id))
-        await current.refresh_from_db()
-        await audit_row(
-            zone_id=zone.id,
-            record_id=current.id,
-            actor_id=actor_id,
-            action="updated",
-            before=before,
-            after=record_dict(current),
-        ).save()
-    return current, True
-
-
-async def delete_record(*, record_id: int, user_id: int | None, actor_id: int) -> Record:
-    record = await get_record(record_id=record_id, user_id=user_id)
-    async with locked_zone(zone_id=record.zone_id, user_id=None) as zone:
-        # Read again under the lock: the audit keeps what was really deleted.
-        record = await Record.get_or_none(id=record_id)
-        if record is None:
-            raise NotFound("record")
-        await record.delete()
-        await audit_row(
-            zone_id=zone.id,
-            record_id=record.id,
-            actor_id=actor_id,
-            action="deleted",
-            before=record_dict(record),
-        ).save()
-    return record

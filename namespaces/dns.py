@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import dns
+from models import dns, dns_records
 from models.dns import NewRecord, RecordRef, UpdateRecord, ZoneRef
 from namespaces.base import AuthedNamespace
 from server.broadcast import dns as broadcast
@@ -25,7 +25,7 @@ class DnsNamespace(AuthedNamespace):
         zone = await dns.get_zone(zone_id=req.zone_id, user_id=_scope(identity))
         # Join before reading, so that no change falls between the snapshot and the room.
         await self.enter_room(sid, broadcast.zone_room(zone.id))
-        records = await dns.list_records(zone_id=zone.id)
+        records = await dns_records.list_records(zone_id=zone.id)
         return {"zone": dns.zone_dict(zone), "records": [dns.record_dict(r) for r in records]}
 
     async def on_unsubscribe(self, sid: str, data: Any) -> dict:
@@ -37,7 +37,7 @@ class DnsNamespace(AuthedNamespace):
         req = self.parse(NewRecord, data)
         identity = await self.identity(sid)
         values = req.model_dump(exclude={"zone_id"})
-        record = await dns.create_record(
+        record = await dns_records.create_record(
             zone_id=req.zone_id, user_id=_scope(identity), actor_id=identity.user_id, **values
         )
         await broadcast.record_created(self.server, record)
@@ -46,7 +46,7 @@ class DnsNamespace(AuthedNamespace):
     async def on_update_record(self, sid: str, data: Any) -> dict:
         req = self.parse(UpdateRecord, data)
         identity = await self.identity(sid)
-        record, changed = await dns.update_record(
+        record, changed = await dns_records.update_record(
             record_id=req.id,
             user_id=_scope(identity),
             actor_id=identity.user_id,
@@ -60,7 +60,7 @@ class DnsNamespace(AuthedNamespace):
     async def on_delete_record(self, sid: str, data: Any) -> dict:
         req = self.parse(RecordRef, data)
         identity = await self.identity(sid)
-        record = await dns.delete_record(
+        record = await dns_records.delete_record(
             record_id=req.id, user_id=_scope(identity), actor_id=identity.user_id
         )
         await broadcast.record_deleted(self.server, record)

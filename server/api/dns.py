@@ -6,7 +6,7 @@ from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from models import dns, dns_import
+from models import dns, dns_import, dns_records
 from models.common import Payload
 from models.dns import NewZone, RecordChange, RecordFields
 from models.users import User
@@ -91,7 +91,8 @@ async def list_records(request: Request, zone_id: int):
     """The zone's records, by name and type."""
     user = await current_user(request)
     zone = await dns.get_zone(zone_id=zone_id, user_id=_scope(user))
-    return items([dns.record_dict(record) for record in await dns.list_records(zone_id=zone.id)])
+    records = await dns_records.list_records(zone_id=zone.id)
+    return items([dns.record_dict(record) for record in records])
 
 
 @bp.post("/zones/<zone_id:int>/records")
@@ -101,7 +102,7 @@ async def create_record(request: Request, zone_id: int):
     user = await current_user(request)
     zone = await dns.get_zone(zone_id=zone_id, user_id=_scope(user))
     new = parse_body(request, RecordFields)
-    record = await dns.create_record(
+    record = await dns_records.create_record(
         zone_id=zone.id, user_id=_scope(user), actor_id=user.id, **new.model_dump()
     )
     await broadcast.record_created(request.app.ctx.sio, record)
@@ -113,7 +114,7 @@ async def create_record(request: Request, zone_id: int):
 async def get_record(request: Request, record_id: int):
     """One record."""
     user = await current_user(request)
-    record = await dns.get_record(record_id=record_id, user_id=_scope(user))
+    record = await dns_records.get_record(record_id=record_id, user_id=_scope(user))
     return reply(dns.record_dict(record))
 
 
@@ -123,7 +124,7 @@ async def update_record(request: Request, record_id: int):
     """Change a record; `version` must be the current one, else 409 with `fields.current`."""
     user = await current_user(request)
     change = parse_body(request, RecordChange)
-    record, changed = await dns.update_record(
+    record, changed = await dns_records.update_record(
         record_id=record_id,
         user_id=_scope(user),
         actor_id=user.id,
@@ -140,7 +141,9 @@ async def update_record(request: Request, record_id: int):
 async def delete_record(request: Request, record_id: int):
     """Delete a record; `record_deleted` reaches the zone's subscribers and staff."""
     user = await current_user(request)
-    record = await dns.delete_record(record_id=record_id, user_id=_scope(user), actor_id=user.id)
+    record = await dns_records.delete_record(
+        record_id=record_id, user_id=_scope(user), actor_id=user.id
+    )
     await broadcast.record_deleted(request.app.ctx.sio, record)
     return no_content()
 
@@ -186,7 +189,7 @@ async def import_zone(request: Request, zone_id: int):
         zone_id=zone.id, user_id=_scope(user), actor_id=user.id, text=text, mode=query.mode
     )
     await broadcast.records_imported(request.app.ctx.sio, result.removed, result.added)
-    records = await dns.list_records(zone_id=zone_id)
+    records = await dns_records.list_records(zone_id=zone_id)
     return reply(
         {
             "mode": result.mode,

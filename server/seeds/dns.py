@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import dns
+from models import dns, dns_records
 from models.users import User
 
 ZONE = "demo.example.com"
@@ -31,4 +31,6 @@ async def seed(users: dict[str, User]) -> None:
         return
     zone = await dns.create_zone(owner_id=owner.id, name=ZONE)
     for record in RECORDS:
-        await dns.create_record(zone_id=zone.id, user_id=owner.id, actor_id=owner.id, **record)
+        await dns_records.create_record(
+            zone_id=zone.id, user_id=owner.id, actor_id=owner.id, **record
+        )
