@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,8 +34,12 @@ def _plan(
     parsed: list[ParsedRecord], existing: list[Record], mode: ImportMode
 ) -> tuple[list[RecordData], dict[str, str]]:
     """The file's records to keep, in order, and every zone-level problem by line."""
-    base = [data_of(record) for record in existing] if mode == "merge" else []
-    present = {data.identity for data in base}
+    # Records by owner name: the zone-wide rules only compare records of one owner.
+    by_owner: dict[str, list[RecordData]] = defaultdict(list)
+    if mode == "merge":
+        for record in existing:
+            by_owner[data_of(record).owner].append(data_of(record))
+    present = {data.identity for group in by_owner.values() for data in group}
     first_line: dict[tuple, int] = {}
     accepted: list[RecordData] = []
     errors: dict[str, str] = {}
@@ -46,11 +51,12 @@ def _plan(
         first_line[identity] = item.line
         if identity in present:
             continue  # merge: already in the zone, nothing to add
-        problems = clash(item.data, [*base, *accepted])
+        problems = clash(item.data, by_owner[item.data.owner])
         if problems:
             errors[f"line {item.line}"] = "; ".join(f"{k}: {v}" for k, v in problems.items())
             continue
         accepted.append(item.data)
+        by_owner[item.data.owner].append(item.data)
     return accepted, errors
 
 

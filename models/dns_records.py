@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Q
+
 from models.common import utcnow
 from models.dns import ID_MAX, Record, audit_row, data_of, locked_zone, record_dict
 from models.dns_rules import PRIORITY_TYPES, RecordData, clash, clean_record
@@ -19,8 +21,16 @@ async def list_records(*, zone_id: int) -> list[Record]:
     return await Record.filter(zone_id=zone_id).order_by("name", "type", "id")
 
 
-def _reject_clash(data: RecordData, others: list[Record]) -> None:
-    problems = clash(data, [data_of(other) for other in others])
+async def _reject_clash(data: RecordData, zone_id: int, *, exclude: int | None = None) -> None:
+    """Refuse a record that breaks a zone-wide rule (run under the zone's lock)."""
+    # Only records that may share its owner name: same name, or any SRV (whose owner is
+    # service + name).
+    query = Record.filter(zone_id=zone_id).filter(
+        Q(name__in=[data.name, data.owner]) | Q(service__isnull=False)
+    )
+    if exclude is not None:
+        query = query.exclude(id=exclude)
+    problems = clash(data, [data_of(other) for other in await query])
     if problems:
         raise Invalid(next(iter(problems.values())), fields=problems)
 
@@ -30,7 +40,7 @@ async def create_record(
 ) -> Record:
     async with locked_zone(zone_id=zone_id, user_id=user_id) as zone:
         data = clean_record(zone=zone.name, **values)
-        _reject_clash(data, await Record.filter(zone_id=zone.id))
+        await _reject_clash(data, zone.id)
         record = await Record.create(zone_id=zone.id, updated_at=utcnow(), **_columns(data))
         await audit_row(
             zone_id=zone.id,
@@ -93,8 +103,7 @@ async def update_record(
         data = clean_record(zone=zone.name, **merged)
         if data == data_of(current):
             return current, False
-        others = await Record.filter(zone_id=zone.id).exclude(id=current.id)
-        _reject_clash(data, others)
+        await _reject_clash(data, zone.id, exclude=current.id)
         before = record_dict(current)
         now = utcnow()
         won = await Record.filter(id=current.id, version=version).update(

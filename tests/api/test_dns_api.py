@@ -113,11 +113,32 @@ async def test_cname_shares_its_name_with_nothing(http, owner):
     url = f"{API}/zones/{zone['id']}/records"
     await add_record(http, token, zone["id"], type="A", name="www", content="192.0.2.1")
     await add_record(http, token, zone["id"], type="CNAME", name="blog", content="www.example.net")
+    await add_record(
+        http,
+        token,
+        zone["id"],
+        type="SRV",
+        name="eu",
+        service="_sip._tcp",
+        content="0 5060 sip.example.net",
+        priority=1,
+    )
+    await add_record(
+        http, token, zone["id"], type="CNAME", name="_xmpp._tcp", content="x.example.net"
+    )
     for body in (
         {"type": "CNAME", "name": "www", "content": "x.example.net"},
         {"type": "TXT", "name": "blog", "content": "hello"},
         {"type": "CNAME", "name": "BLOG", "content": "y.example.net"},
         {"type": "CNAME", "name": "@", "content": "y.example.net"},
+        {"type": "CNAME", "name": "_sip._tcp.eu", "content": "y.example.net"},
+        {
+            "type": "SRV",
+            "name": "@",
+            "service": "_xmpp._tcp",
+            "content": "0 1 x.example.net",
+            "priority": 1,
+        },
     ):
         r = await http.post(url, json=body, headers=bearer(token))
         assert r.status_code == 422 and "name" in r.json()["error"]["fields"], (body, r.text)
