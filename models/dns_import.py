@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
@@ -69,8 +70,9 @@ async def import_zone(
     (no new version, no event); replace removes the ones the file does not have.
     """
     zone = await get_zone(zone_id=zone_id, user_id=user_id)
-    # Parsing is pure and the slow part: done before taking the zone's lock.
-    parsed, errors = parse_zone(text, zone.name)
+    # Parsing is pure and the slow part: done before taking the zone's lock, and in a
+    # worker thread so that a big file does not stall every socket of this node.
+    parsed, errors = await asyncio.to_thread(parse_zone, text, zone.name)
     async with locked_zone(zone_id=zone.id, user_id=user_id) as zone:
         existing = await Record.filter(zone_id=zone.id).order_by("id")
         accepted, zone_errors = _plan(parsed, existing, mode)
