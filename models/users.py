@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -81,8 +82,10 @@ class UserChange(Payload):
     is_staff: bool | None = None
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    # argon2 is deliberately slow (tens of ms, far more under load); in a worker thread it
+    # does not stall every socket of this node while one user logs in.
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
 async def create_user(
@@ -103,7 +106,7 @@ async def create_user(
     try:
         return await User.create(
             email=email,
-            password_hash=hash_password(password),
+            password_hash=await hash_password(password),
             first_name=first_name,
             last_name=last_name,
             mobile=mobile,
@@ -117,7 +120,9 @@ async def create_user(
 async def authenticate(*, email: str, password: str) -> User:
     user = await User.get_or_none(email=email.strip().lower())
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        await asyncio.to_thread(
+            _hasher.verify, user.password_hash if user else _DUMMY_HASH, password
+        )
     except (VerificationError, InvalidHashError):
         raise Unauthorized("wrong email or password") from None
     if user is None:
@@ -125,7 +130,7 @@ async def authenticate(*, email: str, password: str) -> User:
     if not user.is_active:
         raise Unauthorized("this account is deactivated")
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
         await user.save(update_fields=["password_hash"])
     return user
 
