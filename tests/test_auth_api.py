@@ -162,8 +162,16 @@ async def test_users_admin_is_staff_only(http, new_user):
     _, staff_token, _ = await new_user(staff=True)
     r = await http.get("/api/v1/users", headers=bearer(token))
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
-    r = await http.get("/api/v1/users", headers=bearer(staff_token))
-    assert r.status_code == 200 and any(u["id"] == user["id"] for u in r.json()["items"])
+    seen, offset = set(), 0
+    while True:  # the shared test server holds many users: page through all of them
+        r = await http.get(f"/api/v1/users?limit=500&offset={offset}", headers=bearer(staff_token))
+        assert r.status_code == 200
+        page = r.json()["items"]
+        if not page:
+            break
+        seen.update(u["id"] for u in page)
+        offset += len(page)
+    assert user["id"] in seen
     r = await http.patch(
         "/api/v1/users/999999", json={"is_active": False}, headers=bearer(staff_token)
     )
