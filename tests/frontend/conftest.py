@@ -95,8 +95,9 @@ async def node_modules() -> Path:
     return modules
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def js_server():
+    """One server for both JS suites (the library's and the browser's)."""
     tmpdir = tempfile.mkdtemp(prefix="roomcast-js-")
     env = base_env(
         ROOMCAST_DATA_DIR=tmpdir,
