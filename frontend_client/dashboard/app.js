@@ -169,6 +169,8 @@ function markItemRead(item) {
 // --- /chat -----------------------------------------------------------------------------------
 
 const ROOM = "general";
+// Events name their room by slug; accept a Room object too.
+const inRoom = (room) => (room && typeof room === "object" ? room.slug : room) === ROOM;
 
 function startChat() {
   const present = new Map();
@@ -206,17 +208,17 @@ function startChat() {
     }
   });
   sock.on("message", (message) => {
-    if (message.room === ROOM) addMessage(message);
+    if (inRoom(message.room)) addMessage(message);
   });
   sock.on("presence", ({ room, user, action }) => {
-    if (room !== ROOM) return;
+    if (!inRoom(room)) return;
     if (action === "joined") present.set(key(user), user);
     else present.delete(key(user));
     renderPresent();
   });
   let typingTimer = null;
   sock.on("typing", ({ room, user }) => {
-    if (room !== ROOM) return;
+    if (!inRoom(room)) return;
     $("chat-typing").textContent = `${user.name} is typing…`;
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => ($("chat-typing").textContent = ""), 3000);
@@ -255,7 +257,8 @@ function startCheckins() {
       $("checkins-members").replaceChildren(...items.map(memberRow));
       showError("checkins-error", null);
     } catch (err) {
-      showError("checkins-error", err);
+      if (err.code === "forbidden") $("checkins-error").textContent = "(members are listed for staff only)";
+      else showError("checkins-error", err);
     }
   });
 
