@@ -95,7 +95,9 @@ class Session:
     last_error: str | None = None
     _refreshing: asyncio.Task | None = field(default=None, repr=False)
 
-    async def request(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
+    async def request(
+        self, method: str, path: str, body: Any = None, *, auth: bool = True, retry: bool = True
+    ) -> Any:
         headers = {}
         if auth and self.access_token:
             headers["Authorization"] = f"Bearer {self.access_token}"
@@ -113,6 +115,10 @@ class Session:
         if status < 400:
             return data
         error = data.get("error", {}) if isinstance(data, dict) else {}
+        if auth and retry and error.get("code") == "token_expired" and self.refresh_token:
+            # e.g. a reconnect after a long outage: renew the access token once and retry.
+            await self.refresh()
+            return await self.request(method, path, body, auth=auth, retry=False)
         message = f"{error.get('code', status)}: {error.get('message', text[:200])}"
         if error.get("fields"):
             message += f" {json.dumps(error['fields'])}"
@@ -334,6 +340,8 @@ class Connection:
             return
         if isinstance(ack, dict) and ack.get("ok"):
             self.held_token = token
+        else:
+            self.printer.line(event="notice", data={"message": "refresh_token refused", "ack": ack})
 
     # Emitting -----------------------------------------------------------------------------
 

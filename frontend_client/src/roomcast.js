@@ -160,7 +160,7 @@ export class RoomcastClient {
   /** Revoke this login on the server (its sockets are disconnected there) and forget it here. */
   async logout() {
     try {
-      if (this.accessToken) await this.request("POST", "/auth/logout", undefined, { retry: false });
+      if (this.accessToken) await this.request("POST", "/auth/logout");
     } finally {
       for (const socket of [...this.sockets]) socket.close();
       this.accessToken = this.refreshToken = this.user = null;
