@@ -45,6 +45,7 @@ async def test_page_library_and_vendored_client_are_served(http):
         assert r.status_code == 200, path
         # ES modules load only with a JavaScript MIME type.
         assert "javascript" in r.headers["content-type"], path
+        assert r.headers["x-content-type-options"] == "nosniff", path
     vendored = (await http.get("/app/vendor/socket.io.esm.min.js")).text
     assert vendored.startswith("/*!\n * Socket.IO v4.") and "MIT License" in vendored[:200]
 
@@ -65,3 +66,13 @@ async def test_nothing_else_is_served(server, path):
     status, body = await raw_get(server.url, path)
     assert status == 404, (path, status, body[:200])
     assert b"not_found" in body and b"[tool" not in body and b"socket.io-client" not in body
+
+
+async def test_the_page_allows_only_its_own_scripts(http):
+    csp = (await http.get("/app/dashboard/")).headers["content-security-policy"]
+    rules = dict(rule.strip().split(" ", 1) for rule in csp.split(";"))
+    # Same-origin files plus the hash of the inline import map; nothing inline otherwise.
+    assert rules["script-src"].startswith("'self' 'sha256-")
+    assert "unsafe-inline" not in csp and "*" not in csp
+    assert rules["connect-src"] == "'self'"
+    assert rules["object-src"] == "'none'"
