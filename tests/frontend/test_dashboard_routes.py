@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.frontend.conftest import CLIENT_DIR
+
 
 async def raw_get(url: str, path: str) -> tuple[int, bytes]:
     """GET `path` byte for byte (HTTP clients normalise dot segments away)."""
@@ -76,3 +78,14 @@ async def test_the_page_allows_only_its_own_scripts(http):
     assert "unsafe-inline" not in csp and "*" not in csp
     assert rules["connect-src"] == "'self'"
     assert rules["object-src"] == "'none'"
+
+
+def test_vendored_client_matches_the_locked_npm_package(node_modules):
+    # Bumping socket.io-client in package.json without re-vendoring would give the browser
+    # and Node different client versions.
+    vendored = CLIENT_DIR / "vendor" / "socket.io.esm.min.js"
+    installed = node_modules / "socket.io-client" / "dist" / "socket.io.esm.min.js"
+    assert vendored.read_bytes() == installed.read_bytes(), (
+        "re-vendor: cp frontend_client/node_modules/socket.io-client/dist/socket.io.esm.min.js "
+        "frontend_client/vendor/"
+    )
