@@ -1,4 +1,5 @@
-"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token, send-alert.
+"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token, send-alert,
+and the terminal client: watch, call.
 
 Every sub-command reads its configuration from ROOMCAST_* variables (server.settings); the
 flags only override a few of them. Expected failures (bad settings, a conflict, an unknown
@@ -174,6 +175,54 @@ def cmd_send_alert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _client_credentials(args: argparse.Namespace):
+    from server.client_cli import Credentials
+
+    if args.token and args.email:
+        raise CliError("give either --token or --email/--password, not both")
+    password = args.password
+    if args.email and password is None:
+        if not sys.stdin.isatty():
+            raise CliError("--email needs --password (stdin is not a terminal to ask for one)")
+        password = getpass.getpass(f"Password for {args.email}: ")
+    return Credentials(email=args.email, password=password, token=args.token)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from server import client_cli
+
+    try:
+        opts = client_cli.WatchOptions(
+            url=args.url,
+            namespace=client_cli.check_namespace(args.namespace),
+            creds=_client_credentials(args),
+            emits=client_cli.parse_emits(args.emit),
+            until=args.until,
+            timeout=args.timeout,
+        )
+        return asyncio.run(client_cli.watch(opts))
+    except client_cli.ClientError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    from server import client_cli
+
+    try:
+        opts = client_cli.CallOptions(
+            url=args.url,
+            namespace=client_cli.check_namespace(args.namespace),
+            creds=_client_credentials(args),
+            event=args.event,
+            data=client_cli.parse_json(args.payload, what=f"the payload of {args.event}"),
+            emits=client_cli.parse_emits(args.emit),
+            ack_timeout=args.timeout,
+        )
+        return asyncio.run(client_cli.call(opts))
+    except client_cli.ClientError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from server.logs import configure_logging
 
@@ -274,7 +323,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--server-url", help="without Redis: the server to ask (default ROOMCAST_HOST:PORT)"
     )
     alert.set_defaults(func=cmd_send_alert)
+    _add_client_commands(sub)
     return parser
+
+
+def _add_client_options(command: argparse.ArgumentParser) -> None:
+    from server.settings import Settings
+
+    command.add_argument("namespace", metavar="NAMESPACE", help="/alerts, /dns, /chat, ...")
+    command.add_argument(
+        "--url",
+        default=f"http://{Settings.host}:{Settings.port}",
+        help="the server (default: %(default)s)",
+    )
+    command.add_argument("--email", help="sign in as this user (ws-tokens, refreshed tokens)")
+    command.add_argument("--password", help="asked for on the terminal when omitted")
+    command.add_argument("--token", help="present this access token instead of signing in")
+    command.add_argument(
+        "--emit",
+        nargs=2,
+        action="append",
+        metavar=("EVENT", "JSON"),
+        help="emit EVENT with the JSON payload after connecting (repeatable), "
+        "e.g. --emit subscribe '{\"zone_id\": 1}'",
+    )
+
+
+def _add_client_commands(sub) -> None:
+    watch = sub.add_parser(
+        "watch",
+        help="print every event of a namespace as JSON lines until Ctrl-C",
+        description="Connect to NAMESPACE, emit the --emit events after every (re)connect "
+        "(subscribe, join), and print each received event as one JSON line with a timestamp.",
+    )
+    _add_client_options(watch)
+    watch.add_argument("--until", metavar="EVENT", help="exit 0 after printing this event")
+    watch.add_argument(
+        "--timeout", type=float, help="exit 1 after this many seconds (default: never)"
+    )
+    watch.set_defaults(func=cmd_watch)
+
+    call = sub.add_parser(
+        "call",
+        help="emit one event with an ack and print the ack (exit 0 when ok, 1 otherwise)",
+        description="Connect to NAMESPACE, emit the --emit events (each must be ok), then "
+        "EVENT with the JSON payload; print the ack as JSON.",
+    )
+    _add_client_options(call)
+    call.add_argument("event", metavar="EVENT")
+    call.add_argument("payload", metavar="JSON", nargs="?", default="{}")
+    call.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for each ack (default 10)"
+    )
+    call.set_defaults(func=cmd_call)
 
 
 def main(argv: list[str] | None = None) -> int:

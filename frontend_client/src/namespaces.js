@@ -1,0 +1,92 @@
+// Per-namespace sockets: thin names over RoomcastSocket.call().
+
+import { RoomcastSocket } from "./socket.js";
+
+export class AlertsSocket extends RoomcastSocket {
+  list({ unreadOnly = false, limit } = {}) {
+    const data = { unread_only: unreadOnly };
+    if (limit !== undefined) data.limit = limit;
+    return this.call("list", data);
+  }
+
+  markRead(alertId) {
+    return this.call("mark_read", { alert_id: alertId });
+  }
+
+  async unreadCount() {
+    return (await this.call("get_unread_count")).count;
+  }
+}
+
+export class ChatSocket extends RoomcastSocket {
+  join(room) {
+    return this.call("join", { room });
+  }
+
+  leave(room) {
+    return this.call("leave", { room });
+  }
+
+  send(room, body, clientId) {
+    const data = { room, body };
+    if (clientId !== undefined) data.client_id = clientId;
+    return this.call("message", data);
+  }
+
+  typing(room) {
+    return this.emit("typing", { room });
+  }
+
+  history(room, { beforeId, limit } = {}) {
+    const data = { room };
+    if (beforeId !== undefined) data.before_id = beforeId;
+    if (limit !== undefined) data.limit = limit;
+    return this.call("history", data);
+  }
+}
+
+export class DnsSocket extends RoomcastSocket {
+  subscribe(zoneId) {
+    return this.call("subscribe", { zone_id: zoneId });
+  }
+
+  unsubscribe(zoneId) {
+    return this.call("unsubscribe", { zone_id: zoneId });
+  }
+
+  createRecord(record) {
+    return this.call("create_record", record);
+  }
+
+  updateRecord(id, version, changes) {
+    return this.call("update_record", { ...changes, id, version });
+  }
+
+  deleteRecord(id) {
+    return this.call("delete_record", { id });
+  }
+}
+
+export class CheckinsSocket extends RoomcastSocket {
+  checkIn(memberId) {
+    return this.call("check_in", { member_id: memberId });
+  }
+
+  checkOut(memberId) {
+    return this.call("check_out", { member_id: memberId });
+  }
+}
+
+export class AnalyticsSocket extends RoomcastSocket {
+  refresh() {
+    return this.call("refresh");
+  }
+}
+
+export const NAMESPACE_HELPERS = {
+  "/alerts": AlertsSocket,
+  "/chat": ChatSocket,
+  "/dns": DnsSocket,
+  "/checkins": CheckinsSocket,
+  "/analytics": AnalyticsSocket,
+};
