@@ -1,0 +1,192 @@
+"""Medians per server and scenario from the generators' JSON lines, as markdown tables.
+
+`python -m benchmarks.table benchmarks/results/FILE.jsonl` prints the tables of a past run.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+ANCHOR, BASELINE = "node", "stock"
+GEN_SATURATED = 90.0  # % of one core: above this the figure is the generator's, not the server's
+
+
+# scenario -> (title, main figure (higher is better), its header, [(extra key, header)])
+SCENARIOS: dict[str, tuple[str, str, str, list[tuple[str, str]]]] = {
+    "s1": ("s1 connect storm", "connects_per_s", "conn/s", [("kib_per_conn", "KiB/conn")]),
+    "s2": (
+        "s2 room fan-out",
+        "deliveries_per_s",
+        "deliveries/s",
+        [("lat_p50_ms", "p50 ms"), ("lat_p99_ms", "p99 ms"), ("cpu_us_per_delivery", "CPU µs/dlv")],
+    ),
+    "s3": (
+        "s3 ack round trip",
+        "acks_per_s",
+        "acks/s",
+        [("lat_p50_ms", "p50 ms"), ("lat_p99_ms", "p99 ms")],
+    ),
+    "s4": (
+        "s4 targeted emits",
+        "deliveries_per_s",
+        "deliveries/s",
+        [("lat_p99_ms", "p99 ms"), ("cpu_us_per_delivery", "CPU µs/dlv")],
+    ),
+    "p1": (
+        "p1 alert to each of N users (POST /api/v1/alerts → breach_alert)",
+        "alerts_per_s",
+        "alerts/s delivered",
+        [
+            ("stored_per_s", "stored/s"),
+            ("lat_p50_ms", "p50 ms"),
+            ("lat_p99_ms", "p99 ms"),
+            ("store_lat_p99_ms", "store→dlv p99 ms"),
+            ("cpu_us_per_alert", "CPU µs/alert"),
+        ],
+    ),
+    "p2": (
+        "p2 chat message to an N-member room (stored, acked, broadcast)",
+        "deliveries_per_s",
+        "deliveries/s",
+        [
+            ("stored_per_s", "stored msgs/s"),
+            ("ack_p99_ms", "ack p99 ms"),
+            ("lat_p50_ms", "p50 ms"),
+            ("lat_p99_ms", "p99 ms"),
+            ("cpu_us_per_message", "CPU µs/msg"),
+            ("cpu_us_per_delivery", "CPU µs/dlv"),
+        ],
+    ),
+}
+# summed over repetitions instead of a median: any non-zero value is a defect
+SUMMED = ("missing", "failed", "connect_failed", "errors", "join_failed")
+
+
+def load(lines: Iterable[str]) -> tuple[list[dict], list[dict]]:
+    """(result rows, meta rows) from JSON lines; blank and malformed lines are skipped."""
+    rows, meta = [], []
+    for line in lines:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if "meta" in obj:
+            meta.append(obj["meta"])
+        elif "scenario" in obj:
+            rows.append(obj)
+    return rows, meta
+
+
+def load_file(path: Path) -> tuple[list[dict], list[dict]]:
+    return load(path.read_text().splitlines())
+
+
+def median(values: Iterable) -> float | None:
+    got = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    return statistics.median(got) if got else None
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", " ")
+    if abs(value) >= 1000:
+        return f"{value:,.0f}".replace(",", " ")
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def ratio(value: float | None, anchor: float | None) -> str:
+    if value is None or not anchor:
+        return "-"
+    return f"{value / anchor:.2f}x"
+
+
+def group(rows: list[dict]) -> dict[str, dict[str, list[dict]]]:
+    """scenario -> server label -> rows (in file order)."""
+    out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        out[row["scenario"]][row.get("label") or "?"].append(row)
+    return out
+
+
+def scenario_table(scenario: str, by_server: dict[str, list[dict]], order: list[str]) -> str:
+    title, main, header, extras = SCENARIOS.get(
+        scenario, (scenario, "deliveries_per_s", "deliveries/s", [])
+    )
+    servers = [s for s in order if s in by_server] + sorted(set(by_server) - set(order))
+    mains = {s: median(r.get(main) for r in by_server[s] if "error" not in r) for s in servers}
+    # the product paths (p1, p2) exist only in Roomcast: no peer to compare with
+    anchored = scenario.startswith("s")
+    cols = ["server", "runs", header] + (["x node", "x stock"] if anchored else [])
+    cols += [h for _, h in extras] + ["missing/failed (sum)", "server CPU %", "gen CPU %"]
+    lines = [f"### {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    notes = []
+    for server in servers:
+        runs = by_server[server]
+        good = [r for r in runs if "error" not in r and "skipped" not in r]
+        for r in runs:
+            if "skipped" in r:
+                notes.append(f"- {server} rep {r.get('rep')}: skipped: {r['skipped']}")
+            elif "error" in r:
+                notes.append(f"- {server} rep {r.get('rep')}: error: {r['error']}")
+            elif r.get("first_error"):
+                notes.append(f"- {server} rep {r.get('rep')}: first error: {r['first_error']}")
+        if not good:
+            continue
+        defects = sum(int(r.get(k) or 0) for r in good for k in SUMMED)
+        gen = median(r.get("gen_cpu_pct") for r in good)
+        gen_text = fmt(gen) + (" ⚠ generator-bound" if gen and gen >= GEN_SATURATED else "")
+        cells = [
+            server,
+            str(len(good)),
+            fmt(mains[server]),
+            *(
+                [ratio(mains[server], mains.get(ANCHOR)), ratio(mains[server], mains.get(BASELINE))]
+                if anchored
+                else []
+            ),
+            *[fmt(median(r.get(k) for r in good)) for k, _ in extras],
+            str(defects),
+            fmt(median(r.get("server_cpu_pct") for r in good)),
+            gen_text,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(lines) == 4:
+        lines = [f"### {title}", "", "(no results)"]
+    return "\n".join(lines + (["", *notes] if notes else []))
+
+
+def render(rows: list[dict], order: list[str] | None = None) -> str:
+    order = order or ["node", "stock", "roomcast", "roomcast-redis"]
+    grouped = group(rows)
+    known = [s for s in SCENARIOS if s in grouped] + sorted(set(grouped) - set(SCENARIOS))
+    return "\n\n".join(scenario_table(s, grouped[s], order) for s in known)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m benchmarks.table RESULTS.jsonl [...]", file=sys.stderr)
+        return 2
+    rows: list[dict] = []
+    for name in args:
+        rows += load_file(Path(name))[0]
+    print(render(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
