@@ -24,7 +24,16 @@ import time
 from pathlib import Path
 
 from benchmarks import servers, table
-from benchmarks.servers import GENERATOR_CPU, ROOMCAST_KINDS, SERVER_NAMES, Rig, pinned
+from benchmarks.servers import (
+    DEFAULT_SERVERS,
+    GENERATOR_CPU,
+    PRODUCT_KINDS,
+    REDIS_KINDS,
+    ROOMCAST_KINDS,
+    SERVER_NAMES,
+    Rig,
+    pinned,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -173,7 +182,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(LOADGEN_SCENARIOS + PRODUCT_SCENARIOS),
         help="comma list of s1..s4 (loadgen) and p1,p2 (product paths, Roomcast only)",
     )
-    p.add_argument("--servers", default=",".join(SERVER_NAMES), help="comma list")
+    p.add_argument(
+        "--servers",
+        default=",".join(DEFAULT_SERVERS),
+        help=f"comma list of {', '.join(SERVER_NAMES)} (default: all but the 2-node one)",
+    )
     p.add_argument("--quick", action="store_true", help="few clients and messages: a smoke run")
     p.add_argument("--shared", help="path to shared/bench (default: found beside the repo)")
     p.add_argument("--cache", type=Path, default=HERE / ".cache" / "node", help="npm ci here")
@@ -249,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 cwd=REPO, check=True, env=servers.clean_env(PYTHONWARNINGS="ignore"),
             )  # fmt: skip
-        if "roomcast-redis" in args.servers and not args.redis_url:
+        if REDIS_KINDS & set(args.servers) and not args.redis_url:
             redis_proc, rig.redis_url = servers.start_redis(results, stamp)
             rig.redis_pid = redis_proc.pid  # taskset exec'd it: this is redis-server itself
         try:
@@ -280,17 +293,17 @@ def one_server(args, rig: Rig, name: str, rep: int, out: Path, loadgen_scen, pro
         return
     try:
         time.sleep(1.0)  # let start-up work (imports, first GC) settle before measuring
-        common = ["--secret", rig.secret, "--server-pid", str(running.pid)]
+        common = ["--secret", rig.secret, "--server-pid", running.pids]
         common += ["--label", name, "--rep", str(rep), "--out", str(out)]
         extra = args.loadgen_args.split()
-        if name == "roomcast-redis" and rig.redis_pid:
+        if name in REDIS_KINDS and rig.redis_pid:
             extra += ["--redis-pid", str(rig.redis_pid)]
         for s in loadgen_scen:
-            argv = [str(rig.shared / "loadgen.js"), "--url", running.url, "--namespace", "/bench"]
+            argv = [str(rig.shared / "loadgen.js"), "--url", running.urls, "--namespace", "/bench"]
             argv += ["--scenario", s, "--timeout", "120", *common, *extra]
             argv += QUICK[s] if args.quick else []
             run_node(argv, rig.node_modules, out, name, rep, s)
-        if name in ROOMCAST_KINDS and product_scen:
+        if name in PRODUCT_KINDS and product_scen:
             argv = [str(HERE / "product.js"), "--url", running.url, "--tokens", str(tokens)]
             argv += ["--scenario", ",".join(product_scen), "--window", str(args.window)]
             argv += ["--server-pid", str(running.pid), "--label", name, "--rep", str(rep)]

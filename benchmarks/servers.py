@@ -2,6 +2,8 @@
 
 roomcast        Roomcast itself (`uvicorn --factory server.asgi:create`), SQLite, in-memory manager
 roomcast-redis  the same with ROOMCAST_REDIS_URL (python-socketio's Redis manager), own prefix
+roomcast-redis-x2  two such nodes on one Redis prefix and one SQLite file, both on CPU 0; the
+                generator spreads its clients over both (client i -> node i % 2)
 stock           shared/bench/peers/uvicorn_sio.py: stock python-socketio under uvicorn
 node            shared/bench/peers/node_sio.js: Node.js socket.io 4.x (the speed anchor)
 """
@@ -19,8 +21,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVER_NAMES = ("roomcast", "stock", "node", "roomcast-redis")
-ROOMCAST_KINDS = {"roomcast", "roomcast-redis"}
+SERVER_NAMES = ("roomcast", "stock", "node", "roomcast-redis", "roomcast-redis-x2")
+DEFAULT_SERVERS = SERVER_NAMES[:4]
+ROOMCAST_KINDS = {"roomcast", "roomcast-redis", "roomcast-redis-x2"}
+REDIS_KINDS = {"roomcast-redis", "roomcast-redis-x2"}
+# the product paths talk to one URL and one process: single-node servers only
+PRODUCT_KINDS = {"roomcast", "roomcast-redis"}
 BENCH_NAMESPACE = "/bench"
 SERVER_CPU, GENERATOR_CPU = "0", "1"
 
@@ -60,6 +66,30 @@ class Running:
         return self.proc.pid
 
 
+@dataclass
+class Group:
+    """One server under test: one process, or several nodes of a cluster."""
+
+    name: str
+    nodes: list[Running]
+
+    @property
+    def url(self) -> str:
+        return self.nodes[0].url
+
+    @property
+    def pid(self) -> int:
+        return self.nodes[0].pid
+
+    @property
+    def urls(self) -> str:
+        return ",".join(n.url for n in self.nodes)
+
+    @property
+    def pids(self) -> str:
+        return ",".join(str(n.pid) for n in self.nodes)
+
+
 def free_port() -> int:
     """A port nobody listens on now (other helpers run servers on this machine too)."""
     with socket.socket() as s:
@@ -79,65 +109,77 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start(name: str, rig: Rig, rep: int) -> Running:
-    port = free_port()
-    log = rig.logdir / f"{rig.stamp}-{name}-rep{rep}.log"
-    data_dir = None
-    if name in ROOMCAST_KINDS:
-        data_dir = rig.workdir / f"{name}-rep{rep}"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        db = data_dir / "roomcast.sqlite3"
-        if rig.template_db is not None:
-            shutil.copyfile(rig.template_db, db)
-        env = clean_env(
-            ROOMCAST_ENV="development",
-            ROOMCAST_BENCH="1",
-            ROOMCAST_RATE_LIMITS="off",
-            ROOMCAST_JWT_SECRET=rig.secret,
-            ROOMCAST_DATABASE_URL=f"sqlite://{db}",
-            ROOMCAST_DATA_DIR=str(data_dir),
-            ROOMCAST_LOG_LEVEL="WARNING",
-            ROOMCAST_ACCESS_TOKEN_TTL="86400",
-        )
-        if name == "roomcast-redis":
-            if not rig.redis_url:
-                raise RuntimeError("roomcast-redis needs a Redis (redis-server or --redis-url)")
-            env["ROOMCAST_REDIS_URL"] = rig.redis_url
-            env["ROOMCAST_REDIS_PREFIX"] = f"bench-{uuid.uuid4().hex[:12]}"
-        argv = [
-            rig.python, "-m", "uvicorn", "--factory", "server.asgi:create",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", "--no-access-log", "--backlog", "1024",
-        ]  # fmt: skip
-        cwd = rig.repo
-    elif name == "stock":
-        env = clean_env(PORT=str(port), BENCH_SECRET=rig.secret, BENCH_NAMESPACE=BENCH_NAMESPACE)
-        env.pop("REDIS_URL", None)
-        argv = [rig.python, str(rig.shared / "peers" / "uvicorn_sio.py")]
-        cwd = rig.shared
-    elif name == "node":
-        env = clean_env(
-            PORT=str(port),
-            BENCH_SECRET=rig.secret,
-            BENCH_NAMESPACE=BENCH_NAMESPACE,
-            NODE_PATH=str(rig.node_modules),
-        )
-        env.pop("REDIS_URL", None)
-        argv = ["node", str(rig.shared / "peers" / "node_sio.js")]
-        cwd = rig.shared
-    else:
+def start(name: str, rig: Rig, rep: int) -> Group:
+    """Start `name` fresh (every node of it) and wait until each node's port answers."""
+    if name not in SERVER_NAMES:
         raise ValueError(f"unknown server {name!r}; known: {', '.join(SERVER_NAMES)}")
+    group = Group(name, [])
+    try:
+        if name in ROOMCAST_KINDS:
+            data_dir = rig.workdir / f"{name}-rep{rep}"
+            data_dir.mkdir(parents=True, exist_ok=True)
+            db = data_dir / "roomcast.sqlite3"
+            if rig.template_db is not None:
+                shutil.copyfile(rig.template_db, db)
+            prefix = f"bench-{uuid.uuid4().hex[:12]}"
+            for k in range(2 if name.endswith("-x2") else 1):
+                group.nodes.append(_roomcast(name, rig, rep, k, data_dir, db, prefix))
+            group.nodes[0].data_dir = data_dir  # removed when the first node stops
+        else:
+            group.nodes.append(_peer(name, rig, rep))
+        for node in group.nodes:
+            wait_port(node)
+    except Exception:
+        stop(group)
+        raise
+    return group
+
+
+def _roomcast(name: str, rig: Rig, rep: int, k: int, data_dir: Path, db: Path, prefix: str):
+    port = free_port()
+    env = clean_env(
+        ROOMCAST_ENV="development",
+        ROOMCAST_BENCH="1",
+        ROOMCAST_RATE_LIMITS="off",
+        ROOMCAST_JWT_SECRET=rig.secret,
+        ROOMCAST_DATABASE_URL=f"sqlite://{db}",
+        ROOMCAST_DATA_DIR=str(data_dir),
+        ROOMCAST_LOG_LEVEL="WARNING",
+        ROOMCAST_ACCESS_TOKEN_TTL="86400",
+    )
+    if name in REDIS_KINDS:
+        if not rig.redis_url:
+            raise RuntimeError(f"{name} needs a Redis (redis-server or --redis-url)")
+        env["ROOMCAST_REDIS_URL"] = rig.redis_url
+        env["ROOMCAST_REDIS_PREFIX"] = prefix  # one per start: nodes of a start share it
+    argv = [
+        rig.python, "-m", "uvicorn", "--factory", "server.asgi:create",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning", "--no-access-log", "--backlog", "1024",
+    ]  # fmt: skip
+    suffix = f"-node{k}" if name.endswith("-x2") else ""
+    return _spawn(name, rig, rep, port, argv, env, rig.repo, suffix)
+
+
+def _peer(name: str, rig: Rig, rep: int) -> Running:
+    port = free_port()
+    env = clean_env(PORT=str(port), BENCH_SECRET=rig.secret, BENCH_NAMESPACE=BENCH_NAMESPACE)
+    env.pop("REDIS_URL", None)  # the peers switch to their Redis adapter when it is set
+    if name == "stock":
+        argv = [rig.python, str(rig.shared / "peers" / "uvicorn_sio.py")]
+    else:
+        env["NODE_PATH"] = str(rig.node_modules)
+        argv = ["node", str(rig.shared / "peers" / "node_sio.js")]
+    return _spawn(name, rig, rep, port, argv, env, rig.shared, "")
+
+
+def _spawn(name, rig: Rig, rep: int, port: int, argv, env, cwd: Path, suffix: str) -> Running:
+    log = rig.logdir / f"{rig.stamp}-{name}-rep{rep}{suffix}.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             pinned(SERVER_CPU, argv), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    running = Running(name, proc, port, log, data_dir)
-    try:
-        wait_port(running)
-    except Exception:
-        stop(running)
-        raise
-    return running
+    return Running(name, proc, port, log)
 
 
 def wait_port(running: Running, timeout: float = 30.0) -> None:
@@ -156,9 +198,13 @@ def wait_port(running: Running, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{running.name} did not open port {running.port} in {timeout:.0f} s")
 
 
-def stop(running: Running | subprocess.Popen, grace: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL after `grace` seconds; only a process this runner started."""
-    proc = running.proc if isinstance(running, Running) else running
+def stop(target: Group | Running | subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds; only processes this runner started."""
+    if isinstance(target, Group):
+        for node in target.nodes:
+            stop(node, grace)
+        return
+    proc = target.proc if isinstance(target, Running) else target
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -166,8 +212,8 @@ def stop(running: Running | subprocess.Popen, grace: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-    if isinstance(running, Running) and running.data_dir is not None:
-        shutil.rmtree(running.data_dir, ignore_errors=True)
+    if isinstance(target, Running) and target.data_dir is not None:
+        shutil.rmtree(target.data_dir, ignore_errors=True)
 
 
 def start_redis(logdir: Path, stamp: str) -> tuple[subprocess.Popen, str]:

@@ -170,7 +170,7 @@ def scenario_table(scenario: str, by_server: dict[str, list[dict]], order: list[
 
 
 def render(rows: list[dict], order: list[str] | None = None) -> str:
-    order = order or ["node", "stock", "roomcast", "roomcast-redis"]
+    order = order or ["node", "stock", "roomcast", "roomcast-redis", "roomcast-redis-x2"]
     grouped = group(rows)
     known = [s for s in SCENARIOS if s in grouped] + sorted(set(grouped) - set(SCENARIOS))
     return "\n\n".join(scenario_table(s, grouped[s], order) for s in known)
