@@ -149,10 +149,11 @@ def run_node(argv: list[str], node_modules: Path, out: Path, label: str, rep: in
             row = json.loads(line)
             print(f"  {label} rep{rep} {row.get('scenario')}: {headline(row)}", flush=True)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        error = f"{what} exited {proc.returncode} after {time.monotonic() - started:.0f} s: " + (
-            " | ".join(tail)
-        )
+        # the first line naming an error says why (the stack trace below it says where)
+        lines = [x.strip() for x in (proc.stderr or proc.stdout).splitlines() if x.strip()]
+        why = next((x for x in lines if "Error" in x or "error" in x), lines[0] if lines else "")
+        took = time.monotonic() - started
+        error = f"{what} exited {proc.returncode} after {took:.0f} s: {why}"[:500]
         print(f"  {label} rep{rep} {what}: {error}", flush=True)
         with open(out, "a") as f:
             f.write(json.dumps({"label": label, "rep": rep, "scenario": what, "error": error}))

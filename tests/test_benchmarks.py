@@ -55,10 +55,21 @@ def test_table_medians_ratios_defects_and_notes():
     cells = [c.strip() for c in lines["roomcast"].strip("|").split("|")]
     assert cells[:5] == ["roomcast", "2", "22 000", "0.20x", "2.20x"]
     assert cells[-3] == "5"
+    assert cells[5] == "-"  # no CPU per delivery recorded in these lines
     assert "generator-bound" not in lines["roomcast"]
     assert "roomcast rep 3: error: loadgen exited 1" in text
     # a skipped product scenario is named with its reason, not silently absent
     assert "p2 chat message" in text and "skipped: /chat is not available: 404" in text
+
+
+def test_cost_is_server_cpu_per_operation():
+    s1 = {"scenario": "s1", "server_cpu_pct": 50.0, "wall_ms": 2000.0, "connected": 1000}
+    s3 = {"scenario": "s3", "server_cpu_pct": 80.0, "duration_s": 10.0, "acks": 40000}
+    assert table.cost(s1) == 1000.0 and table.cost(s3) == 200.0
+    assert table.cost({"scenario": "s2", "cpu_us_per_delivery": 12.5}) == 12.5
+    assert table.cost({"scenario": "s3", "server_cpu_pct": None}) is None
+    nobody = {"scenario": "s1", "server_cpu_pct": 5.0, "wall_ms": 1, "connected": 0}
+    assert table.cost(nobody) is None
 
 
 def test_fmt_and_ratio_edges():
