@@ -166,17 +166,20 @@ def scenario_table(scenario: str, by_server: dict[str, list[dict]], order: list[
     cols += [COST_HEADER.get(scenario, "CPU µs/op")] + (["CPU x node"] if anchored else [])
     cols += [h for _, h in extras] + ["missing/failed (sum)", "server CPU %", "gen CPU %"]
     lines = [f"### {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    notes = []
+    notes: dict[str, list[str]] = {}  # one line per distinct note, with its repetitions
     for server in servers:
         runs = by_server[server]
         good = [r for r in runs if "error" not in r and "skipped" not in r]
         for r in runs:
             if "skipped" in r:
-                notes.append(f"- {server} rep {r.get('rep')}: skipped: {r['skipped']}")
+                note = f"skipped: {r['skipped']}"
             elif "error" in r:
-                notes.append(f"- {server} rep {r.get('rep')}: error: {r['error']}")
+                note = f"error: {r['error']}"
             elif r.get("first_error"):
-                notes.append(f"- {server} rep {r.get('rep')}: first error: {r['first_error']}")
+                note = f"first error: {r['first_error']}"
+            else:
+                continue
+            notes.setdefault(f"{server}\0{note}", []).append(str(r.get("rep")))
         if not good:
             continue
         defects = sum(int(r.get(k) or 0) for r in good for k in SUMMED)
@@ -201,7 +204,11 @@ def scenario_table(scenario: str, by_server: dict[str, list[dict]], order: list[
         lines.append("| " + " | ".join(cells) + " |")
     if len(lines) == 4:
         lines = [f"### {title}", "", "(no results)"]
-    return "\n".join(lines + (["", *notes] if notes else []))
+    shown = []
+    for key, reps in notes.items():
+        server, note = key.split("\0", 1)
+        shown.append(f"- {server} rep {', '.join(reps)}: {note}")
+    return "\n".join(lines + (["", *shown] if shown else []))
 
 
 def render(rows: list[dict], order: list[str] | None = None) -> str:
