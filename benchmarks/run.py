@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             secret=SECRET,
             template_db=None,
             workdir=work,
-            logdir=results,
+            logdir=out.parent,  # server logs beside the results (gitignored *.log)
             redis_url=args.redis_url,
             stamp=stamp,
         )
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=REPO, check=True, env=servers.clean_env(PYTHONWARNINGS="ignore"),
             )  # fmt: skip
         if REDIS_KINDS & set(args.servers) and not args.redis_url:
-            redis_proc, rig.redis_url = servers.start_redis(results, stamp)
+            redis_proc, rig.redis_url = servers.start_redis(out.parent, stamp)
             rig.redis_pid = redis_proc.pid  # taskset exec'd it: this is redis-server itself
         try:
             for rep in range(1, args.reps + 1):
