@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     out = args.out or results / f"{stamp}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
     loadgen_scen = [s for s in args.scenarios if s in LOADGEN_SCENARIOS]
     product_scen = [s for s in args.scenarios if s in PRODUCT_SCENARIOS]
     meta = {
