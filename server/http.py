@@ -95,7 +95,8 @@ def parse_body(request: Request, model: type[M]) -> M:
 def parse_query(request: Request, model: type[M]) -> M:
     data = {key: values[-1] for key, values in request.args.items()}
     try:
-        return model.model_validate(data)
+        # Query strings are text: "20" and "true" have to be read as an int and a bool.
+        return model.model_validate(data, strict=False)
     except ValidationError as exc:
         raise invalid_from(exc) from None
 
@@ -181,3 +182,8 @@ def to_roomcast_error(exception: Exception) -> RoomcastError:
     if isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
         return BadRequest(str(exception) or "bad request")
     return RoomcastError("internal error")
+
+
+def owner_scope(user) -> int | None:
+    """Whose objects the caller may touch: their own (their id), or anyone's (None) for staff."""
+    return None if user.is_staff else user.id

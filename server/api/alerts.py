@@ -20,16 +20,11 @@ from server.http import (
 bp = Blueprint("alerts", url_prefix="/alerts")
 
 
-class AlertsQuery(ListAlerts):
-    # Query strings are text: "true" and "20" have to be read as a bool and an int.
-    model_config = {"strict": False}
-
-
 @bp.get("/")
 @authenticated
 async def list_alerts(request: Request):
     """List the caller's alerts, newest first (`?unread_only=true&limit=`)."""
-    query = parse_query(request, AlertsQuery)
+    query = parse_query(request, ListAlerts)
     user = await current_user(request)
     rows = await alerts.list_alerts(
         user_id=user.id, unread_only=query.unread_only, limit=query.limit

@@ -24,6 +24,7 @@ from server.http import (
     current_user,
     items,
     no_content,
+    owner_scope,
     parse_body,
     parse_query,
     reply,
@@ -32,26 +33,12 @@ from server.http import (
 bp = Blueprint("billing")
 
 
-class SubscriptionsQuery(ListSubscriptions):
-    # Query strings are text: "20" has to be read as an int.
-    model_config = {"strict": False}
-
-
-class InvoicesQuery(ListInvoices):
-    model_config = {"strict": False}
-
-
-def scope(user: User) -> int | None:
-    """Whose objects the caller may touch: their own, or anyone's (None) for staff."""
-    return None if user.is_staff else user.id
-
-
 def owner_for(user: User, wanted: int | None) -> int:
     return billing.owner_for(caller_id=user.id, is_staff=user.is_staff, wanted=wanted)
 
 
 def list_scope(user: User, wanted: int | None) -> int | None:
-    return scope(user) if wanted is None else owner_for(user, wanted)
+    return owner_scope(user) if wanted is None else owner_for(user, wanted)
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -61,7 +48,7 @@ def list_scope(user: User, wanted: int | None) -> int | None:
 @authenticated
 async def list_subscriptions(request: Request):
     """List subscriptions, newest first (`?status=&limit=&offset=`; staff: `&user_id=`)."""
-    query = parse_query(request, SubscriptionsQuery)
+    query = parse_query(request, ListSubscriptions)
     user = await current_user(request)
     rows = await billing.list_subscriptions(
         user_id=list_scope(user, query.user_id),
@@ -89,7 +76,7 @@ async def create_subscription(request: Request):
 async def get_subscription(request: Request, subscription_id: int):
     """One subscription: the caller's own, or any for staff."""
     user = await current_user(request)
-    sub = await billing.get_subscription(subscription_id=subscription_id, user_id=scope(user))
+    sub = await billing.get_subscription(subscription_id=subscription_id, user_id=owner_scope(user))
     return reply(billing.subscription_dict(sub))
 
 
@@ -102,7 +89,7 @@ async def update_subscription(request: Request, subscription_id: int):
     sub, changed = await billing.update_subscription(
         subscription_id=subscription_id,
         changes=change.model_dump(exclude_unset=True),
-        user_id=scope(user),
+        user_id=owner_scope(user),
     )
     if changed:
         await broadcast.billing_changed(request.app.ctx.rt.analytics, sub.user_id)
@@ -114,7 +101,9 @@ async def update_subscription(request: Request, subscription_id: int):
 async def delete_subscription(request: Request, subscription_id: int):
     """Delete a subscription together with its invoices."""
     user = await current_user(request)
-    sub = await billing.delete_subscription(subscription_id=subscription_id, user_id=scope(user))
+    sub = await billing.delete_subscription(
+        subscription_id=subscription_id, user_id=owner_scope(user)
+    )
     await broadcast.billing_changed(request.app.ctx.rt.analytics, sub.user_id)
     return no_content()
 
@@ -126,7 +115,7 @@ async def delete_subscription(request: Request, subscription_id: int):
 @authenticated
 async def list_invoices(request: Request):
     """List invoices, newest first (`?status=&subscription_id=&limit=&offset=&user_id=`)."""
-    query = parse_query(request, InvoicesQuery)
+    query = parse_query(request, ListInvoices)
     user = await current_user(request)
     rows = await billing.list_invoices(
         user_id=list_scope(user, query.user_id),
@@ -144,7 +133,7 @@ async def create_invoice(request: Request):
     """Add an invoice to one of the caller's subscriptions (staff: to any)."""
     new = parse_body(request, NewInvoice)
     user = await current_user(request)
-    invoice = await billing.create_invoice(**new.model_dump(), user_id=scope(user))
+    invoice = await billing.create_invoice(**new.model_dump(), user_id=owner_scope(user))
     await broadcast.billing_changed(request.app.ctx.rt.analytics, invoice.user_id)
     return reply(billing.invoice_dict(invoice), status=201)
 
@@ -154,7 +143,7 @@ async def create_invoice(request: Request):
 async def get_invoice(request: Request, invoice_id: int):
     """One invoice: the caller's own, or any for staff."""
     user = await current_user(request)
-    invoice = await billing.get_invoice(invoice_id=invoice_id, user_id=scope(user))
+    invoice = await billing.get_invoice(invoice_id=invoice_id, user_id=owner_scope(user))
     return reply(billing.invoice_dict(invoice))
 
 
@@ -165,7 +154,9 @@ async def update_invoice(request: Request, invoice_id: int):
     change = parse_body(request, InvoiceChange)
     user = await current_user(request)
     invoice, changed = await billing.update_invoice(
-        invoice_id=invoice_id, changes=change.model_dump(exclude_unset=True), user_id=scope(user)
+        invoice_id=invoice_id,
+        changes=change.model_dump(exclude_unset=True),
+        user_id=owner_scope(user),
     )
     if changed:
         await broadcast.billing_changed(request.app.ctx.rt.analytics, invoice.user_id)
@@ -177,7 +168,7 @@ async def update_invoice(request: Request, invoice_id: int):
 async def delete_invoice(request: Request, invoice_id: int):
     """Delete an invoice."""
     user = await current_user(request)
-    invoice = await billing.delete_invoice(invoice_id=invoice_id, user_id=scope(user))
+    invoice = await billing.delete_invoice(invoice_id=invoice_id, user_id=owner_scope(user))
     await broadcast.billing_changed(request.app.ctx.rt.analytics, invoice.user_id)
     return no_content()
 
@@ -187,6 +178,6 @@ async def delete_invoice(request: Request, invoice_id: int):
 async def pay_invoice(request: Request, invoice_id: int):
     """Mark an invoice paid; one already paid is 409 `conflict`."""
     user = await current_user(request)
-    invoice = await billing.pay_invoice(invoice_id=invoice_id, user_id=scope(user))
+    invoice = await billing.pay_invoice(invoice_id=invoice_id, user_id=owner_scope(user))
     await broadcast.billing_changed(request.app.ctx.rt.analytics, invoice.user_id)
     return reply(billing.invoice_dict(invoice))

@@ -13,11 +13,6 @@ from server.http import authenticated, current_user, items, parse_body, parse_qu
 bp = Blueprint("chat", url_prefix="/chat")
 
 
-class HistoryParams(HistoryQuery):
-    # Query strings are text: "20" has to be read as an int.
-    model_config = {"strict": False}
-
-
 def caller_of(user: User) -> Caller:
     return Caller(user_id=user.id, is_staff=user.is_staff)
 
@@ -71,7 +66,7 @@ async def add_member(request: Request, slug: str):
 @authenticated
 async def history(request: Request, slug: str):
     """Messages, oldest first: the newest `limit` (default 50, at most 100) before `before_id`."""
-    query = parse_query(request, HistoryParams)
+    query = parse_query(request, HistoryQuery)
     user = await current_user(request)
     room = await chat.get_room(slug=slug, caller=caller_of(user))
     rows = await chat.history(room=room, before_id=query.before_id, limit=query.limit)

@@ -32,15 +32,6 @@ from server.http import (
 bp = Blueprint("checkins")
 
 
-class MembersQuery(ListMembers):
-    # Query strings are text: "20" has to be read as an int.
-    model_config = {"strict": False}
-
-
-class CheckinsQuery(ListCheckins):
-    model_config = {"strict": False}
-
-
 async def _actor(request: Request) -> ActingUser:
     return ActingUser.of(await current_user(request))
 
@@ -49,7 +40,7 @@ async def _actor(request: Request) -> ActingUser:
 @authenticated
 async def list_members(request: Request):
     """List members: staff all, a user their linked ones (`?membership_status=&status=&limit=`)."""
-    query = parse_query(request, MembersQuery)
+    query = parse_query(request, ListMembers)
     rows = await checkins.list_members(actor=await _actor(request), **query.model_dump())
     return items([checkins.member_dict(member) for member in rows])
 
@@ -102,7 +93,7 @@ async def check_out(request: Request, member_id: int):
 @authenticated
 async def list_checkins(request: Request):
     """List check-ins newest first (`?member_id=&open_only=true&limit=&offset=`)."""
-    query = parse_query(request, CheckinsQuery)
+    query = parse_query(request, ListCheckins)
     rows = await checkins.list_checkins(actor=await _actor(request), **query.model_dump())
     return items([checkins.checkin_dict(checkin) for checkin in rows])
 

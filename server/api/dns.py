@@ -9,7 +9,6 @@ from sanic.response import HTTPResponse
 from models import dns, dns_import, dns_records
 from models.common import Payload
 from models.dns import NewZone, RecordChange, RecordFields
-from models.users import User
 from server.broadcast import dns as broadcast
 from server.errors import BadRequest, Invalid, PayloadTooLarge
 from server.http import (
@@ -18,6 +17,7 @@ from server.http import (
     current_user,
     items,
     no_content,
+    owner_scope,
     parse_body,
     parse_query,
     reply,
@@ -27,11 +27,6 @@ bp = Blueprint("dns")
 
 JSON_TYPES = ("application/json",)
 TEXT_TYPES = ("", "text/plain", "text/dns", "application/octet-stream")
-
-
-def _scope(user: User) -> int | None:
-    """Whose objects the caller may touch: staff anyone's (None), a user their own."""
-    return None if user.is_staff else user.id
 
 
 class AuditQuery(Payload):
@@ -54,7 +49,7 @@ class ZoneFileBody(Payload):
 async def list_zones(request: Request):
     """List zones: the caller's own; staff see every zone."""
     user = await current_user(request)
-    return items([dns.zone_dict(zone) for zone in await dns.list_zones(user_id=_scope(user))])
+    return items([dns.zone_dict(zone) for zone in await dns.list_zones(user_id=owner_scope(user))])
 
 
 @bp.post("/zones")
@@ -72,7 +67,7 @@ async def create_zone(request: Request):
 async def get_zone(request: Request, zone_id: int):
     """One zone (the caller's, or any for staff)."""
     user = await current_user(request)
-    return reply(dns.zone_dict(await dns.get_zone(zone_id=zone_id, user_id=_scope(user))))
+    return reply(dns.zone_dict(await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))))
 
 
 @bp.delete("/zones/<zone_id:int>")
@@ -80,7 +75,7 @@ async def get_zone(request: Request, zone_id: int):
 async def delete_zone(request: Request, zone_id: int):
     """Delete a zone and its records; its subscribers get `zone_deleted`."""
     user = await current_user(request)
-    zone = await dns.delete_zone(zone_id=zone_id, user_id=_scope(user))
+    zone = await dns.delete_zone(zone_id=zone_id, user_id=owner_scope(user))
     await broadcast.zone_deleted(request.app.ctx.sio, zone.id)
     return no_content()
 
@@ -90,7 +85,7 @@ async def delete_zone(request: Request, zone_id: int):
 async def list_records(request: Request, zone_id: int):
     """The zone's records, by name and type."""
     user = await current_user(request)
-    zone = await dns.get_zone(zone_id=zone_id, user_id=_scope(user))
+    zone = await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))
     records = await dns_records.list_records(zone_id=zone.id)
     return items([dns.record_dict(record) for record in records])
 
@@ -100,10 +95,10 @@ async def list_records(request: Request, zone_id: int):
 async def create_record(request: Request, zone_id: int):
     """Create a record; `record_created` reaches the zone's subscribers and staff."""
     user = await current_user(request)
-    zone = await dns.get_zone(zone_id=zone_id, user_id=_scope(user))
+    zone = await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))
     new = parse_body(request, RecordFields)
     record = await dns_records.create_record(
-        zone_id=zone.id, user_id=_scope(user), actor_id=user.id, **new.model_dump()
+        zone_id=zone.id, user_id=owner_scope(user), actor_id=user.id, **new.model_dump()
     )
     await broadcast.record_created(request.app.ctx.sio, record)
     return reply(dns.record_dict(record), status=201)
@@ -114,7 +109,7 @@ async def create_record(request: Request, zone_id: int):
 async def get_record(request: Request, record_id: int):
     """One record."""
     user = await current_user(request)
-    record = await dns_records.get_record(record_id=record_id, user_id=_scope(user))
+    record = await dns_records.get_record(record_id=record_id, user_id=owner_scope(user))
     return reply(dns.record_dict(record))
 
 
@@ -126,7 +121,7 @@ async def update_record(request: Request, record_id: int):
     change = parse_body(request, RecordChange)
     record, changed = await dns_records.update_record(
         record_id=record_id,
-        user_id=_scope(user),
+        user_id=owner_scope(user),
         actor_id=user.id,
         version=change.version,
         changes=change.changes(),
@@ -142,7 +137,7 @@ async def delete_record(request: Request, record_id: int):
     """Delete a record; `record_deleted` reaches the zone's subscribers and staff."""
     user = await current_user(request)
     record = await dns_records.delete_record(
-        record_id=record_id, user_id=_scope(user), actor_id=user.id
+        record_id=record_id, user_id=owner_scope(user), actor_id=user.id
     )
     await broadcast.record_deleted(request.app.ctx.sio, record)
     return no_content()
@@ -153,7 +148,7 @@ async def delete_record(request: Request, record_id: int):
 async def export_zone(request: Request, zone_id: int):
     """The zone as a BIND zone file (text/plain, with $ORIGIN and $TTL)."""
     user = await current_user(request)
-    text = await dns_import.export_zone(zone_id=zone_id, user_id=_scope(user))
+    text = await dns_import.export_zone(zone_id=zone_id, user_id=owner_scope(user))
     return HTTPResponse(text, content_type="text/plain; charset=utf-8")
 
 
@@ -182,11 +177,11 @@ async def import_zone(request: Request, zone_id: int):
     """Import a BIND zone file (`?mode=merge` default, or `replace`); all or nothing."""
     user = await current_user(request)
     # Someone else's zone is a 404 whatever the body holds.
-    zone = await dns.get_zone(zone_id=zone_id, user_id=_scope(user))
+    zone = await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))
     query = parse_query(request, ImportQuery)
     text = _zone_file(request)
     result = await dns_import.import_zone(
-        zone_id=zone.id, user_id=_scope(user), actor_id=user.id, text=text, mode=query.mode
+        zone_id=zone.id, user_id=owner_scope(user), actor_id=user.id, text=text, mode=query.mode
     )
     await broadcast.records_imported(request.app.ctx.sio, result.removed, result.added)
     records = await dns_records.list_records(zone_id=zone_id)
@@ -208,6 +203,6 @@ async def zone_audit(request: Request, zone_id: int):
     user = await current_user(request)
     query = parse_query(request, AuditQuery)
     entries = await dns.list_audit(
-        zone_id=zone_id, user_id=_scope(user), limit=query.limit, before_id=query.before_id
+        zone_id=zone_id, user_id=owner_scope(user), limit=query.limit, before_id=query.before_id
     )
     return items([dns.audit_dict(entry) for entry in entries])

@@ -3,58 +3,17 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 import httpx
 import pytest
 
-from tests.api.billing_helpers import API, Billing, figures, figures_matching
+from tests.api.billing_helpers import Billing, figures, figures_matching
 from tests.harness import (
-    REDIS_URL,
-    SECRET,
     Client,
-    NodeProcess,
-    create_pg_database,
-    create_schema,
-    drop_pg_database,
-    require,
 )
+from tests.scaleout.conftest import register
 
 pytestmark = pytest.mark.scaleout
-
-
-@pytest.fixture(scope="module")
-async def cluster():
-    await require("postgres")
-    await require("redis")
-    name, url = await create_pg_database()
-    create_schema(url)
-    env = {
-        "ROOMCAST_ENV": "test",
-        "ROOMCAST_JWT_SECRET": SECRET,
-        "ROOMCAST_DATABASE_URL": url,
-        "ROOMCAST_REDIS_URL": REDIS_URL,
-        "ROOMCAST_REDIS_PREFIX": f"rcanalytics-{uuid.uuid4().hex[:8]}",
-        "ROOMCAST_RATE_LIMITS": "off",
-    }
-    nodes = [NodeProcess(env), NodeProcess(env)]
-    try:
-        for node in nodes:
-            await node.wait_ready(timeout=60)  # two cores shared by many processes
-        yield nodes, url
-    finally:
-        for node in nodes:
-            node.stop()
-        await drop_pg_database(name)
-
-
-async def register(url: str) -> dict:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        email = f"analytics-{uuid.uuid4().hex[:8]}@example.com"
-        r = await http.post(f"{API}/auth/register", json={"email": email, "password": "long pw!!"})
-        assert r.status_code == 201, r.text
-        return r.json()
 
 
 async def make_staff(database_url: str, user_id: int) -> None:
@@ -67,7 +26,8 @@ async def make_staff(database_url: str, user_id: int) -> None:
 
 
 async def test_a_payment_on_one_node_moves_stats_on_the_other(cluster):
-    (a, b), database_url = cluster
+    a, b = cluster
+    database_url = cluster.database_url
     login = await register(a.url)
     staff_login = await register(a.url)
     await make_staff(database_url, staff_login["user"]["id"])

@@ -6,46 +6,14 @@ import asyncio
 import contextlib
 import uuid
 
-import httpx
 import pytest
 
 from tests.harness import (
-    REDIS_URL,
-    SECRET,
     Client,
-    NodeProcess,
-    create_pg_database,
-    create_schema,
-    drop_pg_database,
-    require,
 )
+from tests.scaleout.conftest import register as register_on
 
 pytestmark = pytest.mark.scaleout
-
-
-@pytest.fixture(scope="module")
-async def cluster():
-    await require("postgres")
-    await require("redis")
-    name, url = await create_pg_database()
-    create_schema(url)  # no demo seeds: `general` must come from the nodes' start-up
-    env = {
-        "ROOMCAST_ENV": "test",
-        "ROOMCAST_JWT_SECRET": SECRET,
-        "ROOMCAST_DATABASE_URL": url,
-        "ROOMCAST_REDIS_URL": REDIS_URL,
-        "ROOMCAST_REDIS_PREFIX": f"rcchat-{uuid.uuid4().hex[:8]}",
-        "ROOMCAST_RATE_LIMITS": "off",
-    }
-    nodes = [NodeProcess(env), NodeProcess(env)]
-    try:
-        for node in nodes:
-            await node.wait_ready()
-        yield nodes
-    finally:
-        for node in nodes:
-            node.stop()
-        await drop_pg_database(name)
 
 
 @pytest.fixture
@@ -66,13 +34,8 @@ async def connect():
 
 
 async def register(url: str, first_name: str) -> tuple[dict, str]:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        email = f"chat-{uuid.uuid4().hex[:8]}@example.com"
-        body = {"email": email, "password": "long enough pw", "first_name": first_name}
-        r = await http.post("/api/v1/auth/register", json=body)
-        assert r.status_code == 201, r.text
-        data = r.json()
-        return data["user"], data["access_token"]
+    login = await register_on(url, first_name=first_name)
+    return login["user"], login["access_token"]
 
 
 def brief(user: dict) -> dict:

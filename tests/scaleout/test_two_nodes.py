@@ -12,55 +12,13 @@ import httpx
 import pytest
 
 from tests.harness import (
-    REDIS_URL,
-    SECRET,
     Client,
     NodeProcess,
-    create_pg_database,
-    create_schema,
-    drop_pg_database,
     refusal,
-    require,
 )
+from tests.scaleout.conftest import register
 
 pytestmark = pytest.mark.scaleout
-
-
-@pytest.fixture(scope="module")
-async def cluster():
-    await require("postgres")
-    await require("redis")
-    name, url = await create_pg_database()
-    create_schema(url)
-    env = {
-        "ROOMCAST_ENV": "test",
-        "ROOMCAST_JWT_SECRET": SECRET,
-        "ROOMCAST_DATABASE_URL": url,
-        "ROOMCAST_REDIS_URL": REDIS_URL,
-        "ROOMCAST_REDIS_PREFIX": f"rcnodes-{uuid.uuid4().hex[:8]}",
-        "ROOMCAST_RATE_LIMITS": "off",
-    }
-    nodes = [NodeProcess(env), NodeProcess(env)]
-    for node in nodes:
-        node.env = env
-    try:
-        for node in nodes:
-            await node.wait_ready()
-        yield nodes
-    finally:
-        for node in nodes:
-            node.stop()
-        await drop_pg_database(name)
-
-
-async def register(url: str) -> dict:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        email = f"node-{uuid.uuid4().hex[:8]}@example.com"
-        r = await http.post(
-            "/api/v1/auth/register", json={"email": email, "password": "long enough pw"}
-        )
-        assert r.status_code == 201, r.text
-        return r.json()
 
 
 async def test_logout_on_one_node_disconnects_sockets_on_the_other(cluster):
@@ -99,7 +57,7 @@ async def test_ws_token_spent_on_one_node_is_refused_on_the_other(cluster):
         await first.close()
 
 
-async def staff_login(node: NodeProcess) -> dict:
+async def staff_login(node: NodeProcess, cluster_env: dict[str, str]) -> dict:
     """A staff account made the way operators make one (`roomcast create-user --staff`)."""
     email, password = f"staff-{uuid.uuid4().hex[:8]}@example.com", "staff password"
     roomcast = Path(sys.executable).parent / "roomcast"
@@ -110,7 +68,7 @@ async def staff_login(node: NodeProcess) -> dict:
         "--password",
         password,
         "--staff",
-        env={**os.environ, **node.env},
+        env={**os.environ, **cluster_env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -125,7 +83,7 @@ async def staff_login(node: NodeProcess) -> dict:
 async def test_alert_posted_on_one_node_reaches_tabs_on_both(cluster):
     a, b = cluster
     user = await register(a.url)
-    staff = await staff_login(b)
+    staff = await staff_login(b, cluster.env)
     token = {"token": user["access_token"]}
     tab_a, tab_b = Client("/alerts"), Client("/alerts")
     try:
