@@ -1,0 +1,109 @@
+"""Client managers whose emits skip python-socketio's task-per-recipient delivery.
+
+`FastManager` replaces `socketio.AsyncManager` (one node), `FastRedisManager` replaces
+`socketio.AsyncRedisManager` (several nodes). Emits with a callback (one ack id per recipient)
+keep the stock path.
+"""
+
+from __future__ import annotations
+
+import socketio
+
+from server.fastpath.delivery import Pacer, encode_event, enqueue, skip_set
+from server.fastpath.redis_pubsub import RedisPublisherMixin
+
+
+class FastEmitMixin:
+    def _fast_init(self) -> None:
+        self._pacer = Pacer()
+
+    async def _emit_local(self, event, data, namespace, room, skip_sid) -> None:
+        if namespace not in self.rooms:
+            return
+        packets = encode_event(self.server, event, data, namespace)
+        queued = enqueue(
+            self.server, packets, self.get_participants(namespace, room), skip_set(skip_sid)
+        )
+        await self._pacer.add(queued)
+
+
+class FastManager(FastEmitMixin, socketio.AsyncManager):
+    def __init__(self) -> None:
+        super().__init__()
+        self._fast_init()
+
+    async def emit(
+        self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs
+    ):
+        if callback is not None:
+            return await super().emit(
+                event,
+                data,
+                namespace,
+                room=room,
+                skip_sid=skip_sid,
+                callback=callback,
+                to=to,
+                **kwargs,
+            )
+        await self._emit_local(event, data, namespace, to or room, skip_sid)
+
+
+class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisManager):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._fast_init()
+        self._publisher_init()
+
+    async def emit(
+        self,
+        event,
+        data,
+        namespace=None,
+        room=None,
+        skip_sid=None,
+        callback=None,
+        to=None,
+        **kwargs,
+    ):
+        room = to or room
+        namespace = namespace or "/"
+        if callback is not None or self.server is None:
+            # acks across nodes and write-only use: python-socketio's own path
+            return await super().emit(
+                event,
+                data,
+                namespace=namespace,
+                room=room,
+                skip_sid=skip_sid,
+                callback=callback,
+                **kwargs,
+            )
+        # Local recipients first, straight from this call (as the stock manager does, but
+        # without a task per recipient), then one message for the other nodes.
+        await self._emit_local(event, data, namespace, room, skip_sid)
+        if not kwargs.get("ignore_queue"):
+            self._publish_emit(event, data, namespace, room, skip_sid)
+
+    async def _handle_emit(self, message):
+        # An emit published by another node (or a write-only emitter such as
+        # `roomcast send-alert`): the stock decoding, then the fast local delivery.
+        if message.get("callback") is not None:
+            return await super()._handle_emit(message)
+        data = message["data"]
+        if message.get("binary"):
+            import base64
+
+            from socketio.packet import Packet
+
+            attachments = [base64.b64decode(a) for a in data[1:]]
+            data = Packet.reconstruct_binary(data[0], attachments)
+        if isinstance(data, list):
+            data = data[0] if len(data) == 1 else tuple(data)
+        await self._emit_local(
+            message["event"],
+            data,
+            message.get("namespace") or "/",
+            message.get("room"),
+            message.get("skip_sid"),
+        )

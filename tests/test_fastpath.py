@@ -1,0 +1,251 @@
+"""The fast paths of server/fastpath keep python-socketio's delivery semantics.
+
+Each test runs against real servers built by `create_asgi` (the production stack:
+FastAsyncServer + FastManager, or FastRedisManager on two nodes sharing one Redis channel) with
+an extra test namespace `/fp` registered on the same Socket.IO server, and real
+`socketio.AsyncClient`s over websocket and polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+import pytest
+import socketio
+from engineio.payload import Payload
+
+from server.app import create_asgi
+from server.fastpath import FastAsyncServer, FastManager, FastRedisManager
+from server.settings import load_settings
+from tests.conftest import base_env
+from tests.harness import REDIS_URL, InProcessServer, require
+
+NS = "/fp"
+
+# The Python client refuses a polling response with more than 16 packets (engineio's
+# Payload.max_decode_packets, a client-side guard shared with the server in one process);
+# servers, stock included, send all queued packets in one response, so a burst of 60
+# needs a larger client limit. The JavaScript client has no such limit.
+Payload.max_decode_packets = 512
+
+
+class FastpathProbe(socketio.AsyncNamespace):
+    """Server-side actions a test asks for, acked with what the server saw."""
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        for room in (auth or {}).get("rooms", []):
+            await self.enter_room(sid, room)
+
+    async def on_whoami(self, sid: str, data: Any = None) -> str:
+        return sid
+
+    async def on_emit(self, sid: str, data: dict) -> dict:
+        """Emit `count` numbered `msg` events as told: to, skip_self, payload."""
+        to = data.get("to")
+        skip = sid if data.get("skip_self") else data.get("skip_sid")
+        for seq in range(data.get("count", 1)):
+            payload = data.get("payload", {})
+            if isinstance(payload, dict):
+                payload = {**payload, "seq": seq}
+            await self.emit("msg", payload, to=to, skip_sid=skip)
+        return {"sent": data.get("count", 1)}
+
+    async def on_echo(self, sid: str, *args: Any) -> Any:
+        return args[0] if len(args) == 1 else tuple(args)
+
+    async def on_ask(self, sid: str, data: Any = None) -> Any:
+        """Server -> client call with an ack (the callback path, per-recipient packet id)."""
+        return await self.call("question", data, to=sid, timeout=5)
+
+    async def on_kick(self, sid: str, target: str) -> bool:
+        await self.disconnect(target)
+        return True
+
+
+async def start_node(env: dict[str, str]) -> InProcessServer:
+    asgi = create_asgi(load_settings(env), manage_database=False)
+    asgi.runtime.sio.register_namespace(FastpathProbe(NS))
+    node = InProcessServer(asgi)
+    await node.start()
+    return node
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+async def nodes(request, tmp_path_factory):
+    """Two nodes: two independent servers (memory), or two nodes on one Redis channel."""
+    extra = {"ROOMCAST_DATA_DIR": str(tmp_path_factory.mktemp("fp"))}
+    if request.param == "redis":
+        await require("redis")
+        extra.update(
+            ROOMCAST_REDIS_URL=REDIS_URL, ROOMCAST_REDIS_PREFIX=f"fp-{uuid.uuid4().hex[:8]}"
+        )
+    env = base_env(**extra)
+    started = [await start_node(env), await start_node(env)]
+    for node in started:
+        node.kind = request.param
+    yield started
+    for node in started:
+        await node.stop()
+
+
+class Peer:
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.gone = asyncio.Event()
+        self.sio.on("msg", self._msg, namespace=NS)
+        self.sio.on("question", self._answer, namespace=NS)
+        self.sio.on("disconnect", self._gone, namespace=NS)
+        self.sid = ""
+
+    async def _msg(self, *args: Any) -> None:
+        self.inbox.put_nowait(args[0] if len(args) == 1 else args)
+
+    async def _answer(self, data: Any) -> Any:
+        return {"answer": data}
+
+    async def _gone(self, *args: Any) -> None:
+        self.gone.set()
+
+    async def connect(self, url: str, rooms=(), transport: str = "websocket") -> Peer:
+        await self.sio.connect(
+            url,
+            namespaces=[NS],
+            transports=[transport],
+            auth={"rooms": list(rooms)},
+            wait_timeout=5,
+        )
+        self.sid = await self.call("whoami")
+        return self
+
+    async def call(self, event: str, *args: Any) -> Any:
+        return await self.sio.call(event, args[0] if args else None, namespace=NS, timeout=5)
+
+    async def take(self, n: int, timeout: float = 5) -> list:
+        return [await asyncio.wait_for(self.inbox.get(), timeout) for _ in range(n)]
+
+    async def nothing(self, within: float = 0.3) -> bool:
+        try:
+            await asyncio.wait_for(self.inbox.get(), within)
+        except TimeoutError:
+            return True
+        return False
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.sio.disconnect(), 2)
+
+
+@contextlib.asynccontextmanager
+async def peers(*specs: tuple[str, tuple, str]):
+    made = [Peer() for _ in specs]
+    try:
+        await asyncio.gather(
+            *(p.connect(url, rooms, tr) for p, (url, rooms, tr) in zip(made, specs, strict=True))
+        )
+        yield made
+    finally:
+        await asyncio.gather(*(p.close() for p in made))
+
+
+def spread(nodes, n: int, rooms=(), transports=("websocket", "polling")):
+    """n clients alternating nodes (Redis: both nodes; memory: the first only) and transports."""
+    urls = [node.url for node in nodes] if nodes[0].kind == "redis" else [nodes[0].url]
+    return [(urls[i % len(urls)], rooms, transports[i % len(transports)]) for i in range(n)]
+
+
+def test_the_production_stack_uses_the_fast_classes(nodes):
+    sio = nodes[0].runtime.sio
+    assert isinstance(sio, FastAsyncServer)
+    wanted = FastRedisManager if nodes[0].kind == "redis" else FastManager
+    assert isinstance(sio.manager, wanted)
+
+
+async def test_fanout_reaches_every_client_in_order(nodes):
+    async with peers(*spread(nodes, 12, rooms=("all",))) as group:
+        await group[0].call("emit", {"to": "all", "count": 60, "payload": {"pad": "é" * 50}})
+        for peer in group:
+            got = await peer.take(60)
+            assert [m["seq"] for m in got] == list(range(60))
+            assert got[0]["pad"] == "é" * 50
+        assert await group[1].nothing()
+
+
+async def test_skip_sid_one_and_many(nodes):
+    async with peers(*spread(nodes, 4, rooms=("r",))) as (a, b, c, d):
+        await a.call("emit", {"to": "r", "skip_self": True})
+        assert [m["seq"] for m in await b.take(1)] == [0]
+        await c.take(1)
+        await d.take(1)
+        assert await a.nothing()
+        await a.call("emit", {"to": "r", "skip_sid": [b.sid, c.sid]})
+        await a.take(1)
+        await d.take(1)
+        assert await b.nothing(0.1) and await c.nothing(0.1)
+
+
+async def test_to_a_list_of_rooms_delivers_once(nodes):
+    url = nodes[0].url
+    async with peers(
+        (url, ("r1", "r2"), "websocket"),
+        (url, ("r1",), "polling"),
+        (url, ("r2",), "websocket"),
+        (url, ("r3",), "websocket"),
+    ) as group:
+        both, one, two, other = group
+        await other.call("emit", {"to": ["r1", "r2"], "count": 3})
+        for peer in (both, one, two):
+            assert [m["seq"] for m in await peer.take(3)] == [0, 1, 2]
+        assert await both.nothing()
+        assert await other.nothing(0.1)
+
+
+async def test_emit_to_a_sid_and_to_a_gone_sid(nodes):
+    async with peers(*spread(nodes, 2)) as (a, b):
+        await a.call("emit", {"to": b.sid, "payload": {"x": 1}})
+        assert (await b.take(1))[0] == {"x": 1, "seq": 0}
+        gone = b.sid
+        await b.close()
+        # nobody receives it, the server neither raises nor stalls, and stays usable
+        assert await a.call("emit", {"to": gone}) == {"sent": 1}
+        assert await a.call("echo", [1, 2]) == [1, 2]
+        assert await a.nothing(0.1)
+
+
+async def test_server_side_disconnect_reaches_the_client(nodes):
+    async with peers(*spread(nodes, 2)) as (a, b):
+        assert await a.call("kick", b.sid) is True
+        await asyncio.wait_for(b.gone.wait(), 5)
+        assert await a.call("echo", "still here") == "still here"
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_binary_both_ways_and_in_a_room(nodes, transport):
+    blob = bytes(range(256)) * 4
+    async with peers(*spread(nodes, 3, rooms=("bin",), transports=(transport,))) as group:
+        assert await group[0].call("echo", {"blob": blob, "n": 1}) == {"blob": blob, "n": 1}
+        assert await group[0].call("echo", blob) == blob
+        await group[0].call("emit", {"to": "bin", "payload": {"blob": blob}, "count": 2})
+        for peer in group:
+            got = await peer.take(2)
+            assert [m["blob"] for m in got] == [blob, blob] and [m["seq"] for m in got] == [0, 1]
+
+
+async def test_acks_keep_their_shape_and_server_calls_work(nodes):
+    async with peers((nodes[0].url, (), "websocket"), (nodes[0].url, (), "polling")) as group:
+        for peer in group:
+            assert await peer.call("echo", None) is None
+            assert await peer.call("echo", {"a": [1, 2.5, None, True, "ü"]}) == {
+                "a": [1, 2.5, None, True, "ü"]
+            }
+            assert await peer.call("echo", 2**40) == 2**40
+            assert await peer.call("ask", {"q": 1}) == {"answer": {"q": 1}}
+
+
+async def test_many_concurrent_calls_each_get_their_own_ack(nodes):
+    async with peers((nodes[0].url, (), "websocket")) as (a,):
+        results = await asyncio.gather(*(a.call("echo", i) for i in range(200)))
+        assert results == list(range(200))
