@@ -234,6 +234,20 @@ async def test_binary_both_ways_and_in_a_room(nodes, transport):
             assert [m["blob"] for m in got] == [blob, blob] and [m["seq"] for m in got] == [0, 1]
 
 
+async def test_binary_emit_to_a_room_mixing_transports(nodes):
+    # One shared Engine.IO packet per emit: the websocket frame and the polling base64 form
+    # must both come out right whichever recipient is served first.
+    blob = b"\x00\xffbinary\x1e" * 50
+    url = nodes[0].url
+    specs = [(url, ("mix",), tr) for tr in ("websocket", "polling", "polling", "websocket")]
+    async with peers(*specs) as group:
+        for sender in (group[0], group[1]):
+            await sender.call("emit", {"to": "mix", "payload": {"b": blob}, "count": 3})
+            for peer in group:
+                got = await peer.take(3)
+                assert [(m["b"], m["seq"]) for m in got] == [(blob, 0), (blob, 1), (blob, 2)]
+
+
 async def test_acks_keep_their_shape_and_server_calls_work(nodes):
     async with peers((nodes[0].url, (), "websocket"), (nodes[0].url, (), "polling")) as group:
         for peer in group:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+import orjson
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
+
+from server.fastpath import jsonmod
 
 # After this many queued packets an emit yields to the event loop once, so a burst of large
 # fan-outs cannot hold the loop (and every other socket's reads) for long; writers still
@@ -23,14 +26,25 @@ YIELD_EVERY = 8192
 def encode_event(server, event: str, data, namespace: str) -> list[eio_packet.Packet]:
     """The Engine.IO MESSAGE packet(s) of one EVENT (several when binary attachments)."""
     if isinstance(data, tuple):
-        args = list(data)
+        args = [event, *data]
     elif data is not None:
-        args = [data]
+        args = [event, data]
     else:
-        args = []
-    encoded = server.packet_class(
-        sio_packet.EVENT, namespace=namespace, data=[event, *args]
-    ).encode()
+        args = [event]
+    if server.packet_class is sio_packet.Packet and sio_packet.Packet.json is jsonmod:
+        # orjson cannot serialise bytes, so when it succeeds the event has no binary
+        # attachment and the text packet is the stock one, without the stock's recursive
+        # binary scan of the payload. Anything orjson refuses takes the stock path below.
+        try:
+            body = orjson.dumps(args, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            pass
+        else:
+            head = "2" if namespace == "/" else f"2{namespace},"
+            pkt = eio_packet.Packet(eio_packet.MESSAGE, head + body)
+            pkt.encode()  # fill the cache once for every recipient
+            return [pkt]
+    encoded = server.packet_class(sio_packet.EVENT, namespace=namespace, data=args).encode()
     if not isinstance(encoded, list):
         encoded = [encoded]
     packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in encoded]

@@ -20,6 +20,8 @@ import asyncio
 
 from engineio import async_socket, exceptions, packet
 
+from server.fastpath.wsdirect import MAX_BATCH_BYTES, direct_protocol, frame_of, write_frames
+
 _MESSAGE = str(packet.MESSAGE)
 
 
@@ -121,30 +123,62 @@ class FastSocket(async_socket.AsyncSocket):
         await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
 
     async def _ws_writer(self, ws) -> None:
-        queue = self.queue
-        get_nowait = queue.get_nowait
-        task_done = queue.task_done
-        send = ws.asgi_send
+        proto = direct_protocol(ws.asgi_send)
         try:
-            while True:
-                pkt = await queue.get()
-                while True:
-                    task_done()
-                    if pkt is None:
-                        return
-                    data = pkt.encode()
-                    if data.__class__ is str:
-                        await send({"type": "websocket.send", "text": data})
-                    else:
-                        await send({"type": "websocket.send", "bytes": data})
-                    try:
-                        pkt = get_nowait()
-                    except asyncio.QueueEmpty:
-                        break
+            if proto is not None:
+                await self._write_direct(proto)
+            else:
+                await self._write_asgi(ws.asgi_send)
         except Exception:
             return
         finally:
             await ws.close()
+
+    async def _write_direct(self, proto) -> None:
+        """Everything queued at a wake-up leaves in one transport write (see wsdirect)."""
+        queue = self.queue
+        get_nowait = queue.get_nowait
+        task_done = queue.task_done
+        while True:
+            pkt = await queue.get()
+            frames: list[bytes] = []
+            size = 0
+            while True:
+                task_done()
+                if pkt is None:
+                    if frames:
+                        await write_frames(proto, frames)
+                    return
+                frame = frame_of(pkt)
+                frames.append(frame)
+                size += len(frame)
+                if size >= MAX_BATCH_BYTES:
+                    break
+                try:
+                    pkt = get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+            if not await write_frames(proto, frames):
+                return
+
+    async def _write_asgi(self, send) -> None:
+        queue = self.queue
+        get_nowait = queue.get_nowait
+        task_done = queue.task_done
+        while True:
+            pkt = await queue.get()
+            while True:
+                task_done()
+                if pkt is None:
+                    return
+                if pkt.binary:  # not encode(): see wsdirect.frame_of
+                    await send({"type": "websocket.send", "bytes": bytes(pkt.data)})
+                else:
+                    await send({"type": "websocket.send", "text": pkt.encode()})
+                try:
+                    pkt = get_nowait()
+                except asyncio.QueueEmpty:
+                    break
 
 
 class _Watchdog:
