@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 import socketio
 from engineio.payload import Payload
@@ -257,6 +259,23 @@ async def test_acks_keep_their_shape_and_server_calls_work(nodes):
             }
             assert await peer.call("echo", 2**40) == 2**40
             assert await peer.call("ask", {"q": 1}) == {"answer": {"q": 1}}
+
+
+async def test_a_polling_close_answers_the_pending_poll(nodes):
+    """Engine.IO v4 polling: after the client's CLOSE packet the held GET returns at once."""
+    url = nodes[0].url + "/socket.io/?EIO=4&transport=polling"
+    async with httpx.AsyncClient(timeout=10) as http:
+        opened = (await http.get(url)).text
+        assert opened.startswith("0{")
+        sid = json.loads(opened[1:])["sid"]
+        assert (await http.post(f"{url}&sid={sid}", content="40/fp,")).text == "OK"
+        assert (await http.get(f"{url}&sid={sid}")).text.startswith("40/fp,")
+        held = asyncio.create_task(http.get(f"{url}&sid={sid}"))
+        await asyncio.sleep(0.2)  # let the GET reach the server and wait there
+        assert not held.done()
+        assert (await http.post(f"{url}&sid={sid}", content="1")).text == "OK"
+        answer = await asyncio.wait_for(held, 3)
+        assert answer.status_code == 200 and answer.text == "1"
 
 
 async def test_many_concurrent_calls_each_get_their_own_ack(nodes):

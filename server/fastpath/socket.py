@@ -180,6 +180,15 @@ class FastSocket(async_socket.AsyncSocket):
                 except asyncio.QueueEmpty:
                     break
 
+    async def close(self, wait=True, abort=False, reason=None):
+        pending_poll = abort and not self.upgraded and not self.closed and not self.closing
+        await super().close(wait=wait, abort=abort, reason=reason)
+        if pending_poll:
+            # A polling client that sent CLOSE may still have a GET waiting on the queue;
+            # stock leaves it hanging until the ping timeout (45 s), which keeps e.g. Node's
+            # client process alive. Node's engine.io answers it with a CLOSE packet; so do we.
+            self.queue.put_nowait(packet.Packet(packet.CLOSE))
+
 
 class _Watchdog:
     """Cancels the reader when it has waited for a frame longer than `limit` seconds."""
