@@ -3,7 +3,7 @@
 Run it with the options of `UVICORN_OPTIONS` (`roomcast serve` does); on the command line:
 
     uvicorn --factory server.asgi:create --loop uvloop --http httptools \\
-        --ws websockets-sansio --no-ws-per-message-deflate --no-access-log
+        --ws websockets-sansio --ws-per-message-deflate false --no-access-log
 
 Why (docs/performance.md has the figures): uvloop and httptools are the fastest loop and HTTP
 parser; websockets-sansio is the implementation whose frames server/fastpath/wsdirect writes

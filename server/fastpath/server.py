@@ -17,9 +17,12 @@ import engineio
 import socketio
 from engineio import async_socket
 from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 
 from server.fastpath import jsonmod
+from server.fastpath.delivery import encode_ack
 from server.fastpath.socket import FastSocket
+from server.fastpath.wsdirect import write_now
 
 
 class FastEngineServer(engineio.AsyncServer):
@@ -42,6 +45,34 @@ class FastAsyncServer(socketio.AsyncServer):
     def _engineio_server_class(self):
         return FastEngineServer
 
+    async def _handle_event_internal(self, server, sid, eio_sid, data, namespace, id):
+        # The stock method, with the ACK encoded by orjson in one step when it has no binary
+        # part (orjson refuses bytes, so success means a plain text packet).
+        r = await server._trigger_event(data[0], namespace, sid, *data[1:])
+        if r != self.not_handled and id is not None:
+            if r is None:
+                args = []
+            elif isinstance(r, tuple):
+                args = list(r)
+            else:
+                args = [r]
+            text = encode_ack(server, namespace, id, args)
+            if text is None:
+                await server._send_packet(
+                    eio_sid,
+                    self.packet_class(sio_packet.ACK, namespace=namespace, id=id, data=args),
+                )
+            else:
+                await server._send_text(eio_sid, text)
+
+    async def _send_text(self, eio_sid, text: str) -> None:
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return
+        message = eio_packet.Packet(eio_packet.MESSAGE, text)
+        if not write_now(sock, message):
+            sock.queue.put_nowait(message)
+
     async def _send_packet(self, eio_sid, pkt):
         sock = self.eio.sockets.get(eio_sid)
         if sock is None or sock.closed:
@@ -52,4 +83,6 @@ class FastAsyncServer(socketio.AsyncServer):
             for part in encoded:
                 put(eio_packet.Packet(eio_packet.MESSAGE, part))
         else:
-            put(eio_packet.Packet(eio_packet.MESSAGE, encoded))
+            message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+            if not write_now(sock, message):
+                put(message)

@@ -26,6 +26,12 @@ _MESSAGE = str(packet.MESSAGE)
 
 
 class FastSocket(async_socket.AsyncSocket):
+    # Set by the websocket writer: uvicorn's protocol when frames may be written directly,
+    # and whether the writer is parked on an empty queue (then a single packet may skip the
+    # queue: nothing is ahead of it, see wsdirect.write_now).
+    direct_proto = None
+    writer_idle = False
+
     async def _websocket_handler(self, ws):
         server = self.server
         max_size = server.max_http_buffer_size
@@ -139,8 +145,18 @@ class FastSocket(async_socket.AsyncSocket):
         queue = self.queue
         get_nowait = queue.get_nowait
         task_done = queue.task_done
+        self.direct_proto = proto
+        try:
+            await self._write_direct_loop(proto, queue, get_nowait, task_done)
+        finally:
+            self.writer_idle = False
+            self.direct_proto = None
+
+    async def _write_direct_loop(self, proto, queue, get_nowait, task_done) -> None:
         while True:
+            self.writer_idle = True
             pkt = await queue.get()
+            self.writer_idle = False
             frames: list[bytes] = []
             size = 0
             while True:

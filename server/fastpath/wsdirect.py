@@ -71,3 +71,26 @@ async def write_frames(proto, frames: list[bytes]) -> bool:
         return False
     proto.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
     return True
+
+
+def write_now(sock: Any, pkt: Any) -> bool:
+    """Write one packet straight away when nothing can be ahead of it; False: queue it.
+
+    For a packet with one recipient (an ack, an emit to one socket) the queue hand-off costs
+    a writer wake-up per packet. When the socket's writer is parked on an EMPTY queue no
+    packet is pending, so writing now keeps the order. Fan-outs keep using the queue, where
+    the writer batches many frames per system call.
+    """
+    proto = sock.direct_proto
+    if (
+        proto is None
+        or not sock.writer_idle
+        or sock.queue.qsize()
+        or not proto.writable.is_set()
+        or proto.disconnected
+        or proto.close_sent
+        or proto.conn.state is not _OPEN
+    ):
+        return False
+    proto.transport.write(frame_of(pkt))
+    return True
