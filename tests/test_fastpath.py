@@ -261,6 +261,42 @@ async def test_acks_keep_their_shape_and_server_calls_work(nodes):
             assert await peer.call("ask", {"q": 1}) == {"answer": {"q": 1}}
 
 
+async def test_an_emit_then_a_disconnect_arrive_in_that_order_across_nodes(nodes):
+    # Emits are published without waiting and disconnects wait: both share one ordered
+    # outbox, so the goodbye reaches the client on the other node before the kick.
+    async with peers(*spread(nodes, 2)) as (a, b):
+        for round_ in range(3):
+            await a.call("emit", {"to": b.sid, "payload": {"bye": round_}, "count": 5})
+            await a.call("kick", b.sid)
+            await asyncio.wait_for(b.gone.wait(), 5)
+            got = [b.inbox.get_nowait() for _ in range(b.inbox.qsize())]
+            assert [m["seq"] for m in got] == [0, 1, 2, 3, 4]
+            b.gone.clear()
+            await b.close()
+            b.sio = socketio.AsyncClient(reconnection=False)
+            b.sio.on("msg", b._msg, namespace=NS)
+            b.sio.on("disconnect", b._gone, namespace=NS)
+            await b.connect(spread(nodes, 2)[1][0])
+
+
+async def test_a_stock_write_only_emitter_reaches_fast_nodes(nodes):
+    """`roomcast send-alert` publishes with python-socketio's own write-only manager."""
+    if nodes[0].kind != "redis":
+        pytest.skip("Redis only")
+    settings = nodes[0].settings
+    emitter = socketio.AsyncRedisManager(
+        settings.redis_url, channel=f"{settings.redis_prefix}:sio", write_only=True
+    )
+    async with peers(*spread(nodes, 4, rooms=("ext",))) as group:
+        for seq in range(3):
+            await emitter.emit("msg", {"seq": seq, "from": "outside"}, namespace=NS, room="ext")
+        for peer in group:
+            assert [m["seq"] for m in await peer.take(3)] == [0, 1, 2]
+        await emitter.emit("msg", {"only": True}, namespace=NS, room=group[2].sid)
+        assert await group[2].take(1) == [{"only": True}]
+        assert await group[1].nothing(0.2)
+
+
 async def test_a_polling_close_answers_the_pending_poll(nodes):
     """Engine.IO v4 polling: after the client's CLOSE packet the held GET returns at once."""
     url = nodes[0].url + "/socket.io/?EIO=4&transport=polling"

@@ -16,7 +16,6 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from server.fastpath import jsonmod
-from server.fastpath.wsdirect import write_now
 
 # After this many queued packets an emit yields to the event loop once, so a burst of large
 # fan-outs cannot hold the loop (and every other socket's reads) for long; writers still
@@ -90,17 +89,6 @@ def enqueue(
     sockets = server.eio.sockets
     queued = 0
     single = packets[0] if len(packets) == 1 else None
-    recipients = list(recipients)
-    if single is not None and len(recipients) == 1:
-        # one recipient (an emit to a sid or a one-socket user room): write it now when
-        # nothing is queued ahead of it (wsdirect.write_now), else queue it
-        sid, eio_sid = recipients[0]
-        sock = sockets.get(eio_sid)
-        if sid in skip or sock is None or sock.closed:
-            return 0
-        if not write_now(sock, single):
-            sock.queue.put_nowait(single)
-        return 1
     for sid, eio_sid in recipients:
         if sid in skip:
             continue
