@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 
 from socketio.packet import Packet
@@ -112,14 +111,6 @@ class RedisPublisherMixin:
         """Wait until everything published so far has been written to Redis."""
         if self._publisher is not None and not self._publisher.done():
             await self._publish({"method": "noop", "host_id": self.host_id})
-
-    async def close_publisher(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.flush(), 2)
-        if self._publisher is not None:
-            self._publisher.cancel()
-            with contextlib.suppress(BaseException):
-                await self._publisher
 
     # --- receiving -------------------------------------------------------------------------
 
