@@ -318,3 +318,38 @@ async def test_many_concurrent_calls_each_get_their_own_ack(nodes):
     async with peers((nodes[0].url, (), "websocket")) as (a,):
         results = await asyncio.gather(*(a.call("echo", i) for i in range(200)))
         assert results == list(range(200))
+
+
+@pytest.fixture
+async def fast_pings(tmp_path):
+    """A node whose Engine.IO pings every 0.2 s and gives up after 0.4 s more."""
+    node = await start_node(base_env(ROOMCAST_DATA_DIR=str(tmp_path)))
+    node.runtime.sio.eio.ping_interval = 0.2
+    node.runtime.sio.eio.ping_timeout = 0.4
+    yield node
+    await node.stop()
+
+
+async def test_pings_keep_a_live_client_and_drop_a_silent_one(fast_pings):
+    import websockets
+
+    peer = await Peer().connect(fast_pings.url)
+    try:
+        # several ping cycles: the client answers every PING and stays connected
+        await asyncio.sleep(1.2)
+        assert peer.sio.connected and not peer.gone.is_set()
+        assert await peer.call("echo", "alive") == "alive"
+    finally:
+        await peer.close()
+    ws_url = fast_pings.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url) as raw:
+        assert (await asyncio.wait_for(raw.recv(), 2)).startswith("0{")
+        await raw.send("40/fp,")
+        frames = []
+        with contextlib.suppress(websockets.ConnectionClosed):
+            # never answer the PING: the server must close within interval + timeout (+ slack)
+            async with asyncio.timeout(3):
+                while True:
+                    frames.append(await raw.recv())
+        assert "2" in frames  # the PING came
+        assert raw.close_code is not None, f"still open after 3 s: {frames}"
