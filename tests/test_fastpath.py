@@ -217,6 +217,24 @@ async def test_emit_to_a_sid_and_to_a_gone_sid(nodes):
         assert await a.nothing(0.1)
 
 
+async def test_a_disconnect_leaves_every_room_and_nothing_else(nodes):
+    manager = nodes[0].runtime.sio.manager
+    url = nodes[0].url
+    async with peers((url, ("x", "y"), "websocket"), (url, ("x",), "polling")) as (a, b):
+        assert sorted(manager.get_rooms(a.sid, NS)) == sorted([a.sid, "x", "y"])
+        await a.close()
+        for _ in range(100):  # the server notices the close right after, bounded
+            if not manager.is_connected(a.sid, NS) and a.sid not in manager.rooms[NS][None]:
+                break
+            await asyncio.sleep(0.02)
+        assert manager.get_rooms(a.sid, NS) == []
+        assert all(a.sid not in members for members in manager.rooms[NS].values())
+        assert "y" not in manager.rooms[NS]  # emptied rooms are removed, as stock does
+        assert sorted(manager.get_rooms(b.sid, NS)) == sorted([b.sid, "x"])
+        await b.call("emit", {"to": "x"})
+        assert [m["seq"] for m in await b.take(1)] == [0]
+
+
 async def test_server_side_disconnect_reaches_the_client(nodes):
     async with peers(*spread(nodes, 2)) as (a, b):
         assert await a.call("kick", b.sid) is True
