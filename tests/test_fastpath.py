@@ -371,3 +371,38 @@ async def test_pings_keep_a_live_client_and_drop_a_silent_one(fast_pings):
                     frames.append(await raw.recv())
         assert "2" in frames  # the PING came
         assert raw.close_code is not None, f"still open after 3 s: {frames}"
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ('2["a",1]', (None, None, ["a", 1])),
+        ('27["a"]', (None, 7, ["a"])),
+        ('2/fp,12["a",{"b":null}]', ("/fp", 12, ["a", {"b": None}])),
+        ('2/fp?x=1,["a"]', ("/fp", None, ["a"])),
+        ('21-["a",{"_placeholder":true,"num":0}]', None),  # attachment count: stock decoder
+        ("2" + "9" * 101 + '["a"]', None),  # id longer than stock allows: stock decoder
+        ('2{"a":1}', None),  # not a list: stock decoder (and its error)
+        ("2[]", None),  # no event name
+        ('2["a",', None),  # broken JSON
+        ("2/fp", None),  # namespace without a comma
+    ],
+)
+def test_the_hand_parser_takes_only_plain_events(text, parsed):
+    from server.fastpath.server import _parse_event
+
+    assert _parse_event(text) == parsed
+
+
+async def test_malformed_packets_do_not_break_the_socket(nodes):
+    import websockets
+
+    ws_url = nodes[0].url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url) as raw:
+        assert (await asyncio.wait_for(raw.recv(), 2)).startswith("0{")
+        await raw.send("40/fp,")
+        assert (await asyncio.wait_for(raw.recv(), 2)).startswith("40/fp,")
+        for junk in ('42/fp,{"a":1}', "42/fp,[]", '42/fp,["echo",', "42/fp,1x", "4"):
+            await raw.send(junk)
+        await raw.send('42/fp,5["echo","still fine"]')
+        assert await asyncio.wait_for(raw.recv(), 2) == '43/fp,5["still fine"]'
