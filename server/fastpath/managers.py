@@ -112,8 +112,11 @@ class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisMa
         # Local recipients first, straight from this call (as the stock manager does, but
         # without a task per recipient), then one message for the other nodes.
         await self._emit_local(event, data, namespace, room, skip_sid)
-        if not kwargs.get("ignore_queue"):
-            self._publish_emit(event, data, namespace, room, skip_sid)
+        if kwargs.get("ignore_queue"):
+            return
+        if isinstance(room, str) and self.is_sid_room(namespace, room):
+            return  # a sid of this node: sids are unique, no other node holds it
+        self._publish_emit(event, data, namespace, room, skip_sid)
 
     async def _handle_emit(self, message):
         # An emit published by another node (or a write-only emitter such as
