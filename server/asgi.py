@@ -1,12 +1,34 @@
-"""ASGI entry point for `uvicorn --factory server.asgi:create` (what `roomcast serve` runs)."""
+"""ASGI entry point for `uvicorn --factory server.asgi:create` (what `roomcast serve` runs).
+
+Run it with the options of `UVICORN_OPTIONS` (`roomcast serve` does); on the command line:
+
+    uvicorn --factory server.asgi:create --loop uvloop --http httptools \\
+        --ws websockets-sansio --ws-per-message-deflate false --no-access-log
+
+Why (docs/performance.md has the figures): uvloop and httptools are the fastest loop and HTTP
+parser; websockets-sansio is the implementation whose frames server/fastpath/wsdirect writes
+directly; per-message deflate is off as in Node's socket.io (its default since v3): it costs a
+compression context per connection (~300 KiB with the default window) and CPU on every frame,
+and with it on the frames cannot be shared between recipients.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import socketio
 
 from server.app import create_asgi
 from server.logs import configure_logging
 from server.settings import load_settings
+
+UVICORN_OPTIONS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+    "access_log": False,
+}
 
 
 def create() -> socketio.ASGIApp:

@@ -261,6 +261,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_asgi
+    from server.asgi import UVICORN_OPTIONS
 
     uvicorn.run(
         create_asgi(settings),
@@ -268,6 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="warning",
         ws_max_size=settings.max_socket_message_bytes + 65536,
+        **UVICORN_OPTIONS,
     )
     return 0
 

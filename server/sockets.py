@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import socketio
-
+from server.fastpath import FastAsyncServer, FastManager, FastRedisManager
 from server.settings import Settings
 
 
@@ -31,13 +30,14 @@ def origin_rule(settings: Settings):
     return is_allowed
 
 
-def make_sio(settings: Settings) -> socketio.AsyncServer:
-    manager = None
+def make_sio(settings: Settings) -> FastAsyncServer:
+    """python-socketio's AsyncServer with the fast paths of server/fastpath (same protocol)."""
+    manager: FastManager | FastRedisManager
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(
-            settings.redis_url, channel=f"{settings.redis_prefix}:sio"
-        )
-    return socketio.AsyncServer(
+        manager = FastRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}:sio")
+    else:
+        manager = FastManager()
+    return FastAsyncServer(
         async_mode="asgi",
         client_manager=manager,
         cors_allowed_origins=origin_rule(settings),

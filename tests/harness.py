@@ -21,6 +21,8 @@ import redis.asyncio as aioredis
 import socketio
 import uvicorn
 
+from server.asgi import UVICORN_OPTIONS
+
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SECRET = "roomcast-test-secret-0123456789abcdef-xyz"
@@ -90,6 +92,7 @@ class InProcessServer:
                 lifespan="on",
                 timeout_graceful_shutdown=2,
                 ws_max_size=self.settings.max_socket_message_bytes + 65536,
+                **UVICORN_OPTIONS,  # the options `roomcast serve` runs with
             )
         )
         self.task: asyncio.Task | None = None

@@ -1,0 +1,142 @@
+"""Client managers whose emits skip python-socketio's task-per-recipient delivery.
+
+`FastManager` replaces `socketio.AsyncManager` (one node), `FastRedisManager` replaces
+`socketio.AsyncRedisManager` (several nodes). Emits with a callback (one ack id per recipient)
+keep the stock path.
+"""
+
+from __future__ import annotations
+
+import socketio
+
+from server.fastpath.delivery import Pacer, encode_event, enqueue, skip_set
+from server.fastpath.redis_pubsub import RedisPublisherMixin
+
+
+class FastEmitMixin:
+    def _fast_init(self) -> None:
+        self._pacer = Pacer()
+        # (namespace, sid) -> the rooms it is in (None and its own sid room included), so a
+        # disconnect leaves its rooms directly; stock scans every room of the namespace per
+        # disconnect, O(rooms) each and O(n^2) when n sockets with a room each go at once.
+        self._rooms_of: dict[tuple, dict] = {}
+
+    def basic_enter_room(self, sid, namespace, room, eio_sid=None):
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self._rooms_of.setdefault((namespace, sid), {})[room] = None
+
+    def basic_leave_room(self, sid, namespace, room):
+        super().basic_leave_room(sid, namespace, room)
+        joined = self._rooms_of.get((namespace, sid))
+        if joined is not None:
+            joined.pop(room, None)
+            if not joined:
+                del self._rooms_of[(namespace, sid)]
+
+    def basic_disconnect(self, sid, namespace, **kwargs):
+        # python-socketio 5.18's BaseManager.basic_disconnect with the room scan replaced
+        if namespace not in self.rooms:
+            return
+        for room in list(self._rooms_of.get((namespace, sid), ())):
+            self.basic_leave_room(sid, namespace, room)
+        self.callbacks.pop(sid, None)
+        for pending in (self.pending_connect, self.pending_disconnect):
+            waiting = pending.get(namespace)
+            if waiting is not None and sid in waiting:
+                waiting.remove(sid)
+                if not waiting:
+                    del pending[namespace]
+
+    async def _emit_local(self, event, data, namespace, room, skip_sid) -> None:
+        if namespace not in self.rooms:
+            return
+        packets = encode_event(self.server, event, data, namespace)
+        queued = enqueue(
+            self.server, packets, self.get_participants(namespace, room), skip_set(skip_sid)
+        )
+        await self._pacer.add(queued)
+
+
+class FastManager(FastEmitMixin, socketio.AsyncManager):
+    def __init__(self) -> None:
+        super().__init__()
+        self._fast_init()
+
+    async def emit(
+        self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs
+    ):
+        if callback is not None:
+            return await super().emit(
+                event,
+                data,
+                namespace,
+                room=room,
+                skip_sid=skip_sid,
+                callback=callback,
+                to=to,
+                **kwargs,
+            )
+        await self._emit_local(event, data, namespace, to or room, skip_sid)
+
+
+class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisManager):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._fast_init()
+        self._publisher_init()
+
+    async def emit(
+        self,
+        event,
+        data,
+        namespace=None,
+        room=None,
+        skip_sid=None,
+        callback=None,
+        to=None,
+        **kwargs,
+    ):
+        room = to or room
+        namespace = namespace or "/"
+        if callback is not None or self.server is None:
+            # acks across nodes and write-only use: python-socketio's own path
+            return await super().emit(
+                event,
+                data,
+                namespace=namespace,
+                room=room,
+                skip_sid=skip_sid,
+                callback=callback,
+                **kwargs,
+            )
+        # Local recipients first, straight from this call (as the stock manager does, but
+        # without a task per recipient), then one message for the other nodes.
+        await self._emit_local(event, data, namespace, room, skip_sid)
+        if kwargs.get("ignore_queue"):
+            return
+        if isinstance(room, str) and self.is_sid_room(namespace, room):
+            return  # a sid of this node: sids are unique, no other node holds it
+        self._publish_emit(event, data, namespace, room, skip_sid)
+
+    async def _handle_emit(self, message):
+        # An emit published by another node (or a write-only emitter such as
+        # `roomcast send-alert`): the stock decoding, then the fast local delivery.
+        if message.get("callback") is not None:
+            return await super()._handle_emit(message)
+        data = message["data"]
+        if message.get("binary"):
+            import base64
+
+            from socketio.packet import Packet
+
+            attachments = [base64.b64decode(a) for a in data[1:]]
+            data = Packet.reconstruct_binary(data[0], attachments)
+        if isinstance(data, list):
+            data = data[0] if len(data) == 1 else tuple(data)
+        await self._emit_local(
+            message["event"],
+            data,
+            message.get("namespace") or "/",
+            message.get("room"),
+            message.get("skip_sid"),
+        )

@@ -1,0 +1,145 @@
+"""`FastAsyncServer`: socketio.AsyncServer with the fast socket, send path and JSON.
+
+What changes against python-socketio 5.18 / python-engineio 4.15 (reasons in
+docs/performance.md):
+* Engine.IO sockets are `FastSocket`s (websocket loop without per-packet tasks);
+* `_send_packet` (acks, CONNECT, DISCONNECT, emits with a callback) encodes and queues the
+  packet directly instead of through three wrapper coroutines per packet;
+* the JSON module is orjson-backed (`jsonmod`), process-wide as python-socketio requires.
+Event handlers still run in one task per event (`async_handlers=True`, the stock default): a
+slow handler (a database write) never delays the next event of the same socket, which is what
+Roomcast's namespaces rely on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import engineio
+import socketio
+from engineio import async_socket
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+from server.fastpath import jsonmod
+from server.fastpath.delivery import encode_ack
+from server.fastpath.socket import FastSocket
+from server.fastpath.wsdirect import write_now
+
+# strong references to the running event tasks (asyncio keeps only weak ones)
+_running: set = set()
+
+
+def _parse_event(text: str):
+    """(namespace, id, args) of a text EVENT packet, or None to let the stock decoder judge."""
+    pos = 1
+    namespace = None
+    if text[1:2] == "/":
+        comma = text.find(",", 1)
+        if comma == -1:
+            return None
+        namespace = text[1:comma].split("?", 1)[0]
+        pos = comma + 1
+    end = pos
+    while end < len(text) and text[end].isdigit() and end - pos < 100:
+        end += 1
+    if text[end : end + 1] != "[":
+        return None  # an attachment count, an over-long id, no payload: the stock decoder
+    ack_id = int(text[pos:end]) if end > pos else None
+    try:
+        args = jsonmod.loads(text[end:])
+    except ValueError:
+        return None
+    if args.__class__ is not list or not args:
+        return None
+    return namespace, ack_id, args
+
+
+class FastEngineServer(engineio.AsyncServer):
+    async def _trigger_event(self, event, *args, **kwargs):
+        if event == "connect":
+            # engineio builds `AsyncSocket` by module reference in `_handle_connect`; the
+            # connect event is the first hook after that, before any transport runs, so
+            # the new socket becomes a FastSocket (same attributes, other methods).
+            sock = self.sockets.get(args[0])
+            if sock is not None and sock.__class__ is async_socket.AsyncSocket:
+                sock.__class__ = FastSocket
+        return await super()._trigger_event(event, *args, **kwargs)
+
+
+class FastAsyncServer(socketio.AsyncServer):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("json", jsonmod)
+        super().__init__(*args, **kwargs)
+
+    def _engineio_server_class(self):
+        return FastEngineServer
+
+    async def _handle_eio_message(self, eio_sid, data):
+        # The common packet, a text EVENT `2[/ns,][id][...]`, parsed by hand: the stock
+        # decoder builds a Packet (with a binary scan) for it. Anything else, or anything
+        # unusual about it, goes to the stock method unchanged.
+        if data.__class__ is str and data[:1] == "2" and eio_sid not in self._binary_packet:
+            event = _parse_event(data)
+            if event is not None:
+                namespace, ack_id, args = event
+                return await self._handle_event(eio_sid, namespace, ack_id, args)
+        return await super()._handle_eio_message(eio_sid, data)
+
+    async def _handle_event(self, eio_sid, namespace, id, data):
+        # stock, minus its per-event log call and with the task created on the loop directly
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if not self.manager.is_connected(sid, namespace):
+            self.logger.warning("%s is not connected to namespace %s", sid, namespace)
+            return
+        if self.async_handlers:
+            task = asyncio.get_running_loop().create_task(
+                self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
+            )
+            _running.add(task)
+            task.add_done_callback(_running.discard)
+        else:
+            await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
+
+    async def _handle_event_internal(self, server, sid, eio_sid, data, namespace, id):
+        # The stock method, with the ACK encoded by orjson in one step when it has no binary
+        # part (orjson refuses bytes, so success means a plain text packet).
+        r = await server._trigger_event(data[0], namespace, sid, *data[1:])
+        if r != self.not_handled and id is not None:
+            if r is None:
+                args = []
+            elif isinstance(r, tuple):
+                args = list(r)
+            else:
+                args = [r]
+            text = encode_ack(server, namespace, id, args)
+            if text is None:
+                await server._send_packet(
+                    eio_sid,
+                    self.packet_class(sio_packet.ACK, namespace=namespace, id=id, data=args),
+                )
+            else:
+                await server._send_text(eio_sid, text)
+
+    async def _send_text(self, eio_sid, text: str) -> None:
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return
+        message = eio_packet.Packet(eio_packet.MESSAGE, text)
+        if not write_now(sock, message):
+            sock.queue.put_nowait(message)
+
+    async def _send_packet(self, eio_sid, pkt):
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return  # stock: a warning or SocketIsClosedError raised into a task nobody reads
+        encoded = pkt.encode()
+        put = sock.queue.put_nowait
+        if encoded.__class__ is list:
+            for part in encoded:
+                put(eio_packet.Packet(eio_packet.MESSAGE, part))
+        else:
+            message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+            if not write_now(sock, message):
+                put(message)

@@ -1,0 +1,247 @@
+"""An Engine.IO socket whose websocket loop costs less per packet (python-engineio 4.15).
+
+Stock `AsyncSocket._websocket_handler`:
+* reader: every receive is wrapped in a new task plus `wait_for` (two tasks per packet), and
+  every text packet goes through `Packet.decode`, which tries `json.loads` on the Socket.IO
+  string and fails (an exception per message);
+* writer: `poll()` does `wait_for(queue.get())` (a task per wake-up) and each packet goes
+  through two wrapper layers before the ASGI send.
+
+Here the reader awaits the ASGI receive directly and a per-socket watchdog timer (one timer
+per ping period, not one task per packet) keeps the stock rule "no packet for
+ping_interval + ping_timeout closes the socket". MESSAGE packets go straight to the
+Socket.IO layer. The writer awaits the queue once per wake-up and sends everything queued.
+The polling->websocket upgrade handshake and the close sequence are the stock ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from engineio import async_socket, exceptions, packet
+
+from server.fastpath.wsdirect import MAX_BATCH_BYTES, direct_protocol, frame_of, write_frames
+
+_MESSAGE = str(packet.MESSAGE)
+
+
+class FastSocket(async_socket.AsyncSocket):
+    # Set by the websocket writer: uvicorn's protocol when frames may be written directly,
+    # and whether the writer is parked on an empty queue (then a single packet may skip the
+    # queue: nothing is ahead of it, see wsdirect.write_now).
+    direct_proto = None
+    writer_idle = False
+
+    async def _websocket_handler(self, ws):
+        server = self.server
+        max_size = server.max_http_buffer_size
+        receive = ws.asgi_receive
+
+        async def next_frame():
+            event = await receive()
+            if event["type"] != "websocket.receive":
+                return None
+            data = event.get("text")
+            if data is None:
+                data = event.get("bytes")
+                if data is None:
+                    return None
+            if len(data) > max_size:
+                raise ValueError("packet is too large")
+            return data
+
+        if self.connected:
+            # the socket was already connected, so this is an upgrade (stock handshake)
+            self.upgrading = True
+            try:
+                pkt = await next_frame()
+            except (OSError, ValueError):
+                self.upgrading = False
+                return
+            decoded = packet.Packet(encoded_packet=pkt) if pkt is not None else None
+            if decoded is None or decoded.packet_type != packet.PING or decoded.data != "probe":
+                server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
+                self.upgrading = False
+                return
+            await ws.send(packet.Packet(packet.PONG, data="probe").encode())
+            await self.queue.put(packet.Packet(packet.NOOP))  # end the pending poll
+            try:
+                pkt = await next_frame()
+            except (OSError, ValueError):
+                self.upgrading = False
+                return
+            decoded = packet.Packet(encoded_packet=pkt) if pkt is not None else None
+            if decoded is None or decoded.packet_type != packet.UPGRADE:
+                self.upgraded = False
+                server.logger.info("%s: Failed websocket upgrade, expected UPGRADE", self.sid)
+                self.upgrading = False
+                return
+            self.upgraded = True
+            self.upgrading = False
+        else:
+            self.connected = True
+            self.upgraded = True
+
+        writer_task = asyncio.ensure_future(self._ws_writer(ws))
+        loop = asyncio.get_running_loop()
+        limit = server.ping_interval + server.ping_timeout
+        reader = asyncio.current_task()
+        watch = _Watchdog(loop, reader, limit)
+        on_message = server.handlers.get("message")
+        try:
+            while True:
+                watch.waiting = True
+                try:
+                    p = await next_frame()
+                except asyncio.CancelledError:
+                    if watch.fired and reader.uncancel() == 0:
+                        break  # silent for ping_interval + ping_timeout: the stock timeout
+                    raise
+                except Exception:
+                    break
+                watch.waiting = False
+                watch.last = loop.time()
+                if p is None:
+                    break  # connection closed by the client
+                try:
+                    if p.__class__ is str and p[:1] == _MESSAGE:
+                        # A Socket.IO packet: the stock decoder would only fail to parse it
+                        # as JSON and keep the string.
+                        if on_message is not None:
+                            await on_message(self.sid, p[1:])
+                    else:
+                        await self.receive(packet.Packet(encoded_packet=p))
+                except exceptions.UnknownPacketError:
+                    pass
+                except exceptions.SocketIsClosedError:
+                    server.logger.info("Receive error -- socket is closed")
+                    break
+                except asyncio.CancelledError:
+                    if watch.fired and reader.uncancel() == 0:
+                        break
+                    raise
+                except Exception:
+                    server.logger.exception("Unknown receive error")
+        finally:
+            watch.stop()
+        await self.queue.put(None)  # unlock the writer so it can exit
+        await writer_task
+        await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+
+    async def _ws_writer(self, ws) -> None:
+        proto = direct_protocol(ws.asgi_send)
+        try:
+            if proto is not None:
+                await self._write_direct(proto)
+            else:
+                await self._write_asgi(ws.asgi_send)
+        except Exception:
+            return
+        finally:
+            await ws.close()
+
+    async def _write_direct(self, proto) -> None:
+        """Everything queued at a wake-up leaves in one transport write (see wsdirect)."""
+        queue = self.queue
+        get_nowait = queue.get_nowait
+        task_done = queue.task_done
+        self.direct_proto = proto
+        try:
+            await self._write_direct_loop(proto, queue, get_nowait, task_done)
+        finally:
+            self.writer_idle = False
+            self.direct_proto = None
+
+    async def _write_direct_loop(self, proto, queue, get_nowait, task_done) -> None:
+        while True:
+            self.writer_idle = True
+            pkt = await queue.get()
+            self.writer_idle = False
+            frames: list[bytes] = []
+            size = 0
+            while True:
+                task_done()
+                if pkt is None:
+                    if frames:
+                        await write_frames(proto, frames)
+                    return
+                frame = frame_of(pkt)
+                frames.append(frame)
+                size += len(frame)
+                if size >= MAX_BATCH_BYTES:
+                    break
+                try:
+                    pkt = get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+            if not await write_frames(proto, frames):
+                return
+
+    async def _write_asgi(self, send) -> None:
+        queue = self.queue
+        get_nowait = queue.get_nowait
+        task_done = queue.task_done
+        while True:
+            pkt = await queue.get()
+            while True:
+                task_done()
+                if pkt is None:
+                    return
+                if pkt.binary:  # not encode(): see wsdirect.frame_of
+                    await send({"type": "websocket.send", "bytes": bytes(pkt.data)})
+                else:
+                    await send({"type": "websocket.send", "text": pkt.encode()})
+                try:
+                    pkt = get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+
+    def schedule_ping(self):
+        # Stock starts a task per ping cycle that sleeps ping_interval (a task and its
+        # coroutine frame per idle connection); a loop timer does the same for ~1/10 the memory.
+        if self.last_ping:
+            self.last_ping = None
+            asyncio.get_running_loop().call_later(self.server.ping_interval, self._ping_due)
+
+    def _ping_due(self) -> None:
+        if not self.closing and not self.closed:
+            self.last_ping = time.time()
+            self.queue.put_nowait(packet.Packet(packet.PING))
+
+    async def close(self, wait=True, abort=False, reason=None):
+        pending_poll = abort and not self.upgraded and not self.closed and not self.closing
+        await super().close(wait=wait, abort=abort, reason=reason)
+        if pending_poll:
+            # A polling client that sent CLOSE may still have a GET waiting on the queue;
+            # stock leaves it hanging until the ping timeout (45 s), which keeps e.g. Node's
+            # client process alive. Node's engine.io answers it with a CLOSE packet; so do we.
+            self.queue.put_nowait(packet.Packet(packet.CLOSE))
+
+
+class _Watchdog:
+    """Cancels the reader when it has waited for a frame longer than `limit` seconds."""
+
+    __slots__ = ("fired", "handle", "last", "limit", "loop", "reader", "waiting")
+
+    def __init__(self, loop, reader, limit: float) -> None:
+        self.loop, self.reader, self.limit = loop, reader, limit
+        self.last = loop.time()
+        self.waiting = True
+        self.fired = False
+        self.handle = loop.call_at(self.last + limit, self._check)
+
+    def _check(self) -> None:
+        now = self.loop.time()
+        if self.waiting and now - self.last >= self.limit:
+            self.fired = True
+            self.handle = None
+            self.reader.cancel()
+            return
+        due = self.last + self.limit if self.waiting else now + self.limit
+        self.handle = self.loop.call_at(max(due, now + 0.05), self._check)
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
