@@ -21,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.asgi import uvicorn_flags
+
 SERVER_NAMES = ("roomcast", "stock", "node", "roomcast-redis", "roomcast-redis-x2")
 DEFAULT_SERVERS = SERVER_NAMES[:4]
 ROOMCAST_KINDS = {"roomcast", "roomcast-redis", "roomcast-redis-x2"}
@@ -155,7 +157,9 @@ def _roomcast(name: str, rig: Rig, rep: int, k: int, data_dir: Path, db: Path, p
     argv = [
         rig.python, "-m", "uvicorn", "--factory", "server.asgi:create",
         "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", "--backlog", "1024",
+        "--log-level", "warning", "--backlog", "1024",
+        # Roomcast as shipped: `roomcast serve` runs uvicorn with server.asgi.UVICORN_OPTIONS.
+        *uvicorn_flags(),
     ]  # fmt: skip
     suffix = f"-node{k}" if name.endswith("-x2") else ""
     return _spawn(name, rig, rep, port, argv, env, rig.repo, suffix)

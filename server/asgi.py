@@ -31,6 +31,15 @@ UVICORN_OPTIONS: dict[str, Any] = {
 }
 
 
+def uvicorn_flags() -> list[str]:
+    """UVICORN_OPTIONS as `uvicorn` command-line flags (test nodes and benchmarks run the CLI)."""
+    o = UVICORN_OPTIONS
+    deflate = "true" if o["ws_per_message_deflate"] else "false"
+    flags = ["--loop", o["loop"], "--http", o["http"], "--ws", o["ws"]]
+    flags += ["--ws-per-message-deflate", deflate]
+    return [*flags, "--no-access-log"] if not o["access_log"] else flags
+
+
 def create() -> socketio.ASGIApp:
     settings = load_settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from models.users import User, brief_user
+from models.users import brief_users
 
 # Decrement and drop the field at zero in one step, so that a join racing a leave on another
 # node can never see its fresh count deleted.
@@ -67,4 +67,4 @@ class Presence:
         ids = await self.user_ids(slug)
         if not ids:
             return []
-        return [brief_user(user) for user in await User.filter(id__in=ids).order_by("id")]
+        return await brief_users(ids)

@@ -21,7 +21,7 @@ import redis.asyncio as aioredis
 import socketio
 import uvicorn
 
-from server.asgi import UVICORN_OPTIONS
+from server.asgi import UVICORN_OPTIONS, uvicorn_flags
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -139,6 +139,7 @@ class NodeProcess:
                 str(self.port),
                 "--log-level",
                 "warning",
+                *uvicorn_flags(),  # as `roomcast serve` runs it
             ],
             env=full_env,
             stdout=subprocess.PIPE,
