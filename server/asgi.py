@@ -37,7 +37,9 @@ def uvicorn_flags() -> list[str]:
     deflate = "true" if o["ws_per_message_deflate"] else "false"
     flags = ["--loop", o["loop"], "--http", o["http"], "--ws", o["ws"]]
     flags += ["--ws-per-message-deflate", deflate]
-    return [*flags, "--no-access-log"] if not o["access_log"] else flags
+    if not o["access_log"]:
+        flags.append("--no-access-log")
+    return flags
 
 
 def create() -> socketio.ASGIApp:
