@@ -1,5 +1,5 @@
-"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token, send-alert,
-and the terminal client: watch, call.
+"""The `roomcast` command line: serve, cluster, migrate, seed-demo, create-user, token,
+send-alert, and the terminal client: watch, call.
 
 Every sub-command reads its configuration from ROOMCAST_* variables (server.settings); the
 flags only override a few of them. Expected failures (bad settings, a conflict, an unknown
@@ -274,6 +274,70 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from server.cluster import ClusterError, ClusterOptions, run_cluster
+    from server.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(log_format=settings.log_format, level="WARNING")
+    for flag, value in (("--port", args.port), ("--base-port", args.base_port)):
+        if not 0 <= value <= 65535:
+            raise CliError(f"{flag} must be between 0 and 65535, got {value}")
+    if args.stop_timeout <= 0:
+        raise CliError(f"--stop-timeout must be positive, got {args.stop_timeout}")
+    options = ClusterOptions(
+        nodes=args.nodes,
+        host=args.host,
+        port=args.port,
+        base_port=args.base_port,
+        redis_url=args.redis_url,
+        database_url=args.database_url,
+        demo=args.demo,
+        state_dir=args.state_dir,
+        nginx=args.nginx,
+        stop_timeout=args.stop_timeout,
+    )
+    try:
+        return run_cluster(options, settings)
+    except ClusterError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _add_cluster_command(sub) -> None:
+    cluster = sub.add_parser(
+        "cluster",
+        help="run N nodes on one database and Redis behind a local nginx until Ctrl-C",
+        description="Migrate once, start N `roomcast serve` nodes on 127.0.0.1 (ports "
+        "BASE_PORT, BASE_PORT+1, ...) sharing ROOMCAST_DATABASE_URL and ROOMCAST_REDIS_URL, "
+        "and nginx in front of them (deploy/nginx/local.conf.template) on --port. "
+        "Ctrl-C or SIGTERM stops nginx and every node.",
+    )
+    cluster.add_argument("nodes", type=int, metavar="N", help="how many nodes (1-64)")
+    cluster.add_argument(
+        "--port", type=int, default=8080, help="nginx port (default 8080; 0: any free)"
+    )
+    cluster.add_argument(
+        "--host", default="127.0.0.1", help="address nginx listens on (default 127.0.0.1)"
+    )
+    cluster.add_argument(
+        "--base-port", type=int, default=8001, help="first node port (default 8001; 0: any free)"
+    )
+    cluster.add_argument("--redis-url", help="Redis for every node (default ROOMCAST_REDIS_URL)")
+    cluster.add_argument(
+        "--database-url", help="PostgreSQL for every node (default ROOMCAST_DATABASE_URL)"
+    )
+    cluster.add_argument("--demo", action="store_true", help="create demo users if missing")
+    cluster.add_argument("--state-dir", help="config, pid and logs (default: a new temp dir)")
+    cluster.add_argument("--nginx", help="nginx binary (default /usr/sbin/nginx, then PATH)")
+    cluster.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=20.0,
+        help="seconds the nodes get to stop before they are killed (default 20)",
+    )
+    cluster.set_defaults(func=cmd_cluster)
+
+
 # --- parsing ------------------------------------------------------------------------------
 
 
@@ -290,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="create demo users if missing")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
     serve.set_defaults(func=cmd_serve)
+    _add_cluster_command(sub)
 
     migrate = sub.add_parser("migrate", help="apply pending migrations to ROOMCAST_DATABASE_URL")
     migrate.set_defaults(func=cmd_migrate)

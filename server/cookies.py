@@ -11,9 +11,14 @@ NAMES = ("access_token", "refresh_token")
 
 
 def _secure(request: Request) -> bool:
-    forced = request.app.ctx.rt.settings.secure_cookies
-    if forced is not None:
-        return forced
+    settings = request.app.ctx.rt.settings
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    if request.client_ip in settings.trusted_proxies:
+        # Behind nginx terminating TLS (deploy/nginx/): Sanic itself ignores the header.
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        if proto:
+            return proto in ("https", "wss")
     return request.scheme in ("https", "wss")
 
 
