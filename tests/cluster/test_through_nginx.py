@@ -1,0 +1,129 @@
+"""Clients through a real nginx on a non-default port in front of two nodes (`roomcast cluster 2`).
+
+- the same-origin check behind the proxy: a browser Origin naming nginx's host AND port is
+  accepted on both transports, any other origin refused (deploy/nginx.conf used to forward
+  `Host $host`, which drops the port: every browser socket was refused);
+- the project's JS client through nginx: websocket, polling, the upgrade, and events that
+  cross nodes (tests/cluster/nginx.test.mjs);
+- the dashboard page in Debian's chromium, through nginx (frontend_client/testing/dashboard.e2e.js).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
+
+from tests.frontend.conftest import CLIENT_DIR, run
+from tests.harness import Client
+
+HERE = Path(__file__).parent
+CHROMIUM = Path("/usr/bin/chromium")
+NODE_TIMEOUT = 150
+
+
+async def staff_token(url: str) -> str:
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        body = {"email": "admin@example.com", "password": "admin-password"}
+        r = await http.post("/api/v1/auth/login", json=body)
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+
+async def test_ready_and_dashboard_page_through_nginx(nginx_cluster):
+    async with httpx.AsyncClient(base_url=nginx_cluster.url, timeout=10) as http:
+        ready = await http.get("/ready")
+        assert ready.status_code == 200, ready.text
+        assert ready.headers["server"].startswith("nginx")
+        page = await http.get("/", follow_redirects=True)
+        assert page.status_code == 200
+        assert str(page.url) == f"{nginx_cluster.url}/app/dashboard/"
+        assert "text/html" in page.headers["content-type"]
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_browser_origin_with_port_is_accepted_through_nginx(nginx_cluster, transport):
+    token = await staff_token(nginx_cluster.url)
+    client = Client("/alerts")
+    try:
+        await client.connect(
+            nginx_cluster.url,
+            transports=(transport,),
+            auth={"token": token},
+            headers={"Origin": nginx_cluster.url},
+        )
+        greeting = await client.wait("connection_established", timeout=10)
+        assert greeting["is_staff"] is True
+        assert client.sio.transport() == transport
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "http://127.0.0.1",  # nginx's host without its port: what `Host $host` compared with
+        "http://127.0.0.1:1",
+    ],
+)
+async def test_other_origins_are_refused_through_nginx(nginx_cluster, origin):
+    # Raw handshakes: the refusal is the server's 400 (polling) or a refused upgrade.
+    async with httpx.AsyncClient(timeout=10) as http:
+        r = await http.get(
+            f"{nginx_cluster.url}/socket.io/",
+            params={"EIO": "4", "transport": "polling"},
+            headers={"Origin": origin},
+        )
+        assert r.status_code == 400, r.text
+        assert "access-control-allow-origin" not in r.headers
+    ws_url = nginx_cluster.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(InvalidStatus) as refused:
+        async with ws_connect(ws_url, origin=origin, open_timeout=10):
+            pass
+    assert refused.value.response.status_code in (400, 403)
+
+
+@pytest.mark.timeout(NODE_TIMEOUT + 60)
+async def test_js_client_through_nginx(nginx_cluster, node_modules):
+    env = {
+        "ROOMCAST_URL": nginx_cluster.url,
+        "ROOMCAST_NODE_URLS": ",".join(nginx_cluster.nodes),
+        "ROOMCAST_STAFF_EMAIL": "admin@example.com",
+        "ROOMCAST_STAFF_PASSWORD": "admin-password",
+    }
+
+    code, out = await run(
+        "node",
+        "--test",
+        "--test-reporter=tap",
+        str(HERE / "nginx.test.mjs"),
+        cwd=HERE,
+        env={**os.environ, **env},
+        timeout=NODE_TIMEOUT,
+    )
+    assert code == 0, f"node --test through nginx failed:\n{out}"
+    assert "# fail 0" in out and "# pass 6" in out, out
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install -y chromium)"
+)
+async def test_dashboard_works_through_nginx_in_chromium(nginx_cluster, node_modules):
+
+    env = {
+        **os.environ,
+        "ROOMCAST_URL": nginx_cluster.url,
+        "ROOMCAST_STAFF_EMAIL": "admin@example.com",
+        "ROOMCAST_STAFF_PASSWORD": "admin-password",
+        "CHROMIUM_PATH": str(CHROMIUM),
+    }
+    env.pop("DISPLAY", None)
+    code, out = await run("node", "testing/dashboard.e2e.js", cwd=CLIENT_DIR, env=env, timeout=120)
+    assert code == 0, f"dashboard through nginx failed:\n{out}"
+    assert '"ok":true' in out, out
