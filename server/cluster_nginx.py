@@ -53,7 +53,7 @@ def render(template: str, values: dict[str, object]) -> str:
     return _PLACEHOLDER.sub(fill, template)
 
 
-def _user_directive() -> str:
+def user_directive() -> str:
     """As root, nginx would switch its worker to `nobody` (which cannot reach a private state
     directory): keep the worker as the invoking user. Otherwise no directive (nginx ignores it)."""
     if os.geteuid() != 0:
@@ -87,7 +87,7 @@ def write_config(
         template.read_text(),
         {
             "state_dir": state_dir,
-            "user_directive": _user_directive(),
+            "user_directive": user_directive(),
             "listen": listen,
             "upstream_servers": servers,
             "max_body_bytes": max_body_bytes,
