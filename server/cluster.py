@@ -15,22 +15,19 @@ SIGTERM should this process die without stopping them (PR_SET_PDEATHSIG).
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from server import cluster_nginx
 from server.cluster_nginx import ClusterError
+from server.cluster_procs import Child, ready, spawn, tail, terminate
 from server.settings import Settings
 
 MAX_NODES = 64
@@ -50,13 +47,6 @@ class ClusterOptions:
     state_dir: str | None = None
     nginx: str | None = None
     stop_timeout: float = 20.0
-
-
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen
-    log: Path
 
 
 def redact(url: str) -> str:
@@ -137,49 +127,6 @@ def _node_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _die_with_parent():
-    """preexec_fn: SIGTERM when this process dies (Linux), or nothing elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork: no import in the child
-    pr_set_pdeathsig = 1
-
-    def setup() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return setup
-
-
-def _spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> Child:
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            argv,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            process_group=0,
-            preexec_fn=_die_with_parent(),
-        )
-    return Child(name, proc, log)
-
-
-def _tail(log: Path, lines: int = 15) -> str:
-    try:
-        text = log.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return "\n".join(text[-lines:])
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/ready", timeout=2) as answer:
-            return answer.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 class Cluster:
     """The running children, in start order (nodes, then nginx)."""
 
@@ -196,14 +143,14 @@ class Cluster:
 
     def _wait_ready(self, name: str, url: str) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
-        while not _ready(url):
+        while not ready(url):
             if self.stopping:
                 return
             dead = self._died()
             if dead is not None:
                 raise ClusterError(
                     f"{dead.name} exited with code {dead.proc.returncode} while starting "
-                    f"(log {dead.log}):\n{_tail(dead.log)}"
+                    f"(log {dead.log}):\n{tail(dead.log)}"
                 )
             if time.monotonic() > deadline:
                 raise ClusterError(
@@ -249,7 +196,7 @@ class Cluster:
             argv = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
             argv += ["--port", str(node_port), "--no-migrate"]
             log = state / "logs" / f"node-{number}.log"
-            self.children.append(_spawn(f"node {number}", argv, log, env))
+            self.children.append(spawn(f"node {number}", argv, log, env))
         for number, (child, node_port) in enumerate(zip(self.children, node_ports, strict=True), 1):
             self._wait_ready(child.name, f"http://127.0.0.1:{node_port}")
             if self.stopping:
@@ -260,7 +207,7 @@ class Cluster:
                 flush=True,
             )
         argv = cluster_nginx.command(nginx, config, state)
-        self.children.append(_spawn("nginx", argv, state / "logs" / "nginx.out"))
+        self.children.append(spawn("nginx", argv, state / "logs" / "nginx.out"))
         self._wait_ready("nginx", url)
         if self.stopping:
             return 0
@@ -296,23 +243,9 @@ class Cluster:
         )
         started = time.monotonic()
         nginx = [c for c in alive if c.name == "nginx"]
-        _terminate(nginx, timeout=5.0)
-        _terminate([c for c in alive if c.name != "nginx"], timeout=self.options.stop_timeout)
+        terminate(nginx, timeout=5.0)
+        terminate([c for c in alive if c.name != "nginx"], timeout=self.options.stop_timeout)
         print(f"stopped in {time.monotonic() - started:.1f} s", flush=True)
-
-
-def _terminate(children: list[Child], *, timeout: float) -> None:
-    for child in children:
-        if child.proc.poll() is None:
-            child.proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for child in children:
-        try:
-            child.proc.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            print(f"{child.name} did not stop within {timeout:.0f} s: killed", flush=True)
-            child.proc.kill()
-            child.proc.wait()
 
 
 def _prepare(settings: Settings, *, demo: bool) -> None:
