@@ -129,8 +129,13 @@ async def test_plain_http_redirects_to_https(production_nginx):
     assert r.headers["location"] == "https://127.0.0.1/api/v1/auth/me?x=1"
 
 
-async def test_tls_ready_hsts_and_secure_cookies(production_nginx):
-    async with httpx.AsyncClient(base_url=production_nginx["https"], verify=False, timeout=10) as h:
+@pytest.mark.parametrize("client_address", ["127.0.0.1", "127.0.0.2"])
+async def test_tls_ready_hsts_and_secure_cookies(production_nginx, client_address):
+    # 127.0.0.2: a client that is not itself a trusted proxy (nginx connects to the nodes
+    # from 127.0.0.1 and names the client in X-Forwarded-For).
+    transport = httpx.AsyncHTTPTransport(local_address=client_address, verify=False)
+    base = production_nginx["https"]
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=10) as h:
         ready = await h.get("/ready")
         assert ready.status_code == 200, ready.text
         assert ready.headers["strict-transport-security"].startswith("max-age=")
