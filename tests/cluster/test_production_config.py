@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 import pytest
 import socketio
@@ -150,11 +151,17 @@ async def test_tls_ready_hsts_and_secure_cookies(production_nginx, client_addres
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 async def test_browser_socket_over_tls_on_a_non_default_port(production_nginx, transport):
+    # From 127.0.0.2, a client that is not a proxy: the server sees it as the peer (uvicorn's
+    # proxy headers) and the Host nginx forwards must carry the port for the origin check.
     https = production_nginx["https"]
-    async with httpx.AsyncClient(base_url=https, verify=False, timeout=10) as http:
+    local = httpx.AsyncHTTPTransport(local_address="127.0.0.2", verify=False)
+    async with httpx.AsyncClient(base_url=https, transport=local, timeout=10) as http:
         body = {"email": "alice@example.com", "password": "alice-password"}
         token = (await http.post("/api/v1/auth/login", json=body)).json()["access_token"]
-    client = socketio.AsyncClient(reconnection=False, ssl_verify=False)
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0), ssl=False)
+    )
+    client = socketio.AsyncClient(reconnection=False, http_session=session)
     greeted: asyncio.Future = asyncio.get_running_loop().create_future()
     client.on(
         "connection_established",
@@ -176,3 +183,4 @@ async def test_browser_socket_over_tls_on_a_non_default_port(production_nginx, t
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.disconnect(), 5)
+        await session.close()
