@@ -45,6 +45,16 @@ async def test_ready_and_dashboard_page_through_nginx(nginx_cluster):
         assert "text/html" in page.headers["content-type"]
 
 
+async def test_plain_http_through_nginx_gets_cookies_without_secure(nginx_cluster):
+    # X-Forwarded-Proto: http from nginx; a Secure cookie would be dropped by the browser.
+    async with httpx.AsyncClient(base_url=nginx_cluster.url, timeout=10) as http:
+        body = {"email": "alice@example.com", "password": "alice-password"}
+        r = await http.post("/api/v1/auth/login", json=body)
+    assert r.status_code == 200, r.text
+    cookies = r.headers.get_list("set-cookie")
+    assert len(cookies) == 2 and not [c for c in cookies if "secure" in c.lower()], cookies
+
+
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 async def test_browser_origin_with_port_is_accepted_through_nginx(nginx_cluster, transport):
     token = await staff_token(nginx_cluster.url)
