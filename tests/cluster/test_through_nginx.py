@@ -10,11 +10,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import re
+import uuid
 from pathlib import Path
 
+import aiohttp
 import httpx
 import pytest
+import socketio
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
@@ -96,6 +102,73 @@ async def test_other_origins_are_refused_through_nginx(nginx_cluster, origin):
         async with ws_connect(ws_url, origin=origin, open_timeout=10):
             pass
     assert refused.value.response.status_code in (400, 403)
+
+
+async def chat_sockets_per_node(nodes: list[str]) -> list[float]:
+    counts = []
+    async with httpx.AsyncClient(timeout=10) as http:
+        for node in nodes:
+            text = (await http.get(node + "/metrics")).text
+            found = re.search(
+                r'^roomcast_sockets_connected\{namespace="/chat"\} (\S+)$', text, re.M
+            )
+            counts.append(float(found.group(1)) if found else 0.0)
+    return counts
+
+
+class PollingGuest:
+    """A /chat guest over polling only, connecting from its own loopback address."""
+
+    def __init__(self, address: str) -> None:
+        connector = aiohttp.TCPConnector(local_addr=(address, 0))
+        self.session = aiohttp.ClientSession(connector=connector)
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.session)
+        self.messages: asyncio.Queue = asyncio.Queue()
+        self.sio.on("message", self.messages.put_nowait, namespace="/chat")
+
+    async def connect(self, url: str) -> None:
+        await self.sio.connect(
+            url,
+            namespaces=["/chat"],
+            transports=["polling"],
+            headers={"Origin": url},
+            wait_timeout=10,
+        )
+
+    async def call(self, event: str, data: dict) -> dict:
+        ack = await self.sio.call(event, data, namespace="/chat", timeout=10)
+        assert ack["ok"] is True, ack
+        return ack["data"]
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.sio.disconnect(), 5)
+        await self.session.close()
+
+
+async def test_polling_clients_from_many_addresses_stick_to_both_nodes(nginx_cluster):
+    """16 client addresses hash onto both nodes; each polling session keeps reaching its own
+    node (a poll on the other node would end it with 400), and a message crosses nodes."""
+    before = await chat_sockets_per_node(nginx_cluster.nodes)
+    guests = [PollingGuest(f"127.0.0.{n}") for n in range(2, 18)]
+    try:
+        await asyncio.gather(*(g.connect(nginx_cluster.url) for g in guests))
+        after = await chat_sockets_per_node(nginx_cluster.nodes)
+        added = [b - a for a, b in zip(before, after, strict=True)]
+        assert sum(added) == len(guests), (before, after)
+        assert all(n > 0 for n in added), f"every address hashed to one node: {added}"
+        for guest in guests:
+            await guest.call("join", {"room": "general"})
+        for round_trip in range(3):
+            await asyncio.gather(*(g.call("ping", {"timestamp": round_trip}) for g in guests))
+        body = f"across nodes through nginx {uuid.uuid4()}"
+        await guests[0].call("message", {"room": "general", "body": body})
+        for guest in guests:
+            while (await asyncio.wait_for(guest.messages.get(), 10))["body"] != body:
+                pass
+        assert all(g.sio.connected and g.sio.transport() == "polling" for g in guests)
+    finally:
+        await asyncio.gather(*(g.close() for g in guests))
 
 
 @pytest.mark.timeout(NODE_TIMEOUT + 60)
