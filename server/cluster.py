@@ -136,7 +136,7 @@ class Cluster:
         self.stopping: str | None = None  # the signal's name once one arrived
 
     def _on_signal(self, number: int, frame) -> None:
-        self.stopping = signal.Signals(number).name
+        self.stopping = self.stopping or signal.Signals(number).name  # the first one counts
 
     def _died(self) -> Child | None:
         return next((c for c in self.children if c.proc.poll() is not None), None)

@@ -81,6 +81,28 @@ async def test_cluster_2_serves_through_nginx_and_stops_cleanly_on_sigterm(pg_da
     assert not (tmp_path / "nginx.pid").exists()  # nginx removed it: it stopped, not died
 
 
+async def test_ctrl_c_stops_a_one_node_cluster(tmp_path):
+    """SIGINT (Ctrl-C) reaches only the command (its children have their own process group)
+    and stops everything like SIGTERM; one node needs neither Redis nor PostgreSQL."""
+    nginx_or_skip()
+    env = cluster_env(f"sqlite://{tmp_path / 'one.sqlite3'}", ROOMCAST_DATA_DIR=str(tmp_path))
+    env.pop("ROOMCAST_REDIS_URL")
+    running = start_cluster(env, tmp_path / "state", "1")
+    try:
+        await running.read_until_listening()
+        children = descendants(running.proc.pid)
+        async with httpx.AsyncClient(timeout=10) as http:
+            assert (await http.get(running.url + "/ready")).status_code == 200
+        running.proc.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(asyncio.to_thread(running.proc.wait), 30)
+    finally:
+        await running.stop()
+    out = running.text()
+    assert code == 0, out
+    assert "stopping (SIGINT): nginx and 1 node(s)" in out, out
+    assert not [pid for pid in children if alive(pid)], out
+
+
 async def test_a_node_that_dies_stops_the_whole_cluster(tmp_path):
     nginx_or_skip()
     database = f"sqlite://{tmp_path / 'one.sqlite3'}"
