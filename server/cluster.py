@@ -4,8 +4,8 @@ The command migrates once, starts N `roomcast serve --no-migrate` processes on 1
 waits until each answers /ready, renders deploy/nginx/local.conf.template into its state
 directory, runs nginx in the foreground as a child, and waits until /ready answers through
 nginx. It then prints one line per node and `listening on http://HOST:PORT`. Ctrl-C or
-SIGTERM stops nginx, then every node (SIGTERM, a bounded wait, then SIGKILL). A child that
-exits by itself stops the whole cluster (exit code 1).
+SIGTERM stops nginx, then every node (SIGTERM, a bounded wait, then SIGKILL; a second
+signal kills at once). A child that exits by itself stops the whole cluster (exit code 1).
 
 The children run in their own process group, so a Ctrl-C in the terminal reaches only this
 process (a second signal would make uvicorn skip its graceful drain); on Linux they also get
@@ -134,8 +134,16 @@ class Cluster:
         self.options = options
         self.children: list[Child] = []
         self.stopping: str | None = None  # the signal's name once one arrived
+        self.draining = False  # stop() is running
 
     def _on_signal(self, number: int, frame) -> None:
+        if self.draining:
+            # A second Ctrl-C while stopping: do not wait any longer (no print here, a
+            # signal handler may interrupt a print in progress).
+            for child in self.children:
+                if child.proc.poll() is None:
+                    child.proc.kill()
+            return
         self.stopping = self.stopping or signal.Signals(number).name  # the first one counts
 
     def _died(self) -> Child | None:
@@ -235,12 +243,14 @@ class Cluster:
         alive = [c for c in self.children if c.proc.poll() is None]
         if not alive:
             return
+        self.draining = True
         why = f" ({self.stopping})" if self.stopping else ""
         nodes = sum(1 for c in alive if c.name != "nginx")
-        print(
-            f"stopping{why}: nginx and {nodes} node(s), up to {self.options.stop_timeout:.0f} s",
-            flush=True,
-        )
+        what = f"{nodes} node(s)"
+        if any(c.name == "nginx" for c in alive):
+            what = f"nginx and {what}"
+        limit = self.options.stop_timeout
+        print(f"stopping{why}: {what}, up to {limit:.0f} s (again: kill now)", flush=True)
         started = time.monotonic()
         nginx = [c for c in alive if c.name == "nginx"]
         terminate(nginx, timeout=5.0)
