@@ -285,6 +285,10 @@ def cmd_cluster(args: argparse.Namespace) -> int:
             raise CliError(f"{flag} must be between 0 and 65535, got {value}")
     if args.stop_timeout <= 0:
         raise CliError(f"--stop-timeout must be positive, got {args.stop_timeout}")
+    if args.demo and settings.is_production:
+        raise CliError(
+            "--demo creates users with published passwords: not with ROOMCAST_ENV=production"
+        )
     options = ClusterOptions(
         nodes=args.nodes,
         host=args.host,

@@ -153,6 +153,11 @@ def refusal_env(**extra: str) -> dict[str, str]:
         (["0"], {}, "between 1 and 64"),
         (["1", "--port", "70000"], {}, "--port must be between 0 and 65535"),
         (["1", "--nginx", "/nonexistent/nginx"], {}, "apt-get install -y nginx"),
+        (
+            ["1", "--demo"],
+            {"ROOMCAST_ENV": "production", "ROOMCAST_JWT_SECRET": "x" * 48},
+            "not with ROOMCAST_ENV=production",
+        ),
     ],
 )
 def test_cluster_refuses_clearly(tmp_path, args, env_extra, expected):
