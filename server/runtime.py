@@ -45,10 +45,17 @@ class Runtime:
         )
 
     async def start(self) -> None:
+        if self.redis is not None and not self.sio.manager_initialized:
+            # the bus listens (and beats) from the start, not from the first connect
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
         await self.control.start()
 
     async def stop(self) -> None:
         await self.analytics.stop()
         await self.control.stop()
+        close_bus = getattr(self.sio.manager, "close_bus", None)
+        if close_bus is not None:
+            await close_bus(timeout=2.0)
         if self.redis is not None:
             await self.redis.aclose()
