@@ -32,10 +32,13 @@ class Runtime:
     def build(cls, settings: Settings, sio: socketio.AsyncServer) -> Runtime:
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         prefix = settings.redis_prefix
+        metrics = Metrics()
+        if hasattr(sio.manager, "bus_stats"):
+            metrics.watch_bus(sio.manager)
         return cls(
             settings=settings,
             sio=sio,
-            metrics=Metrics(),
+            metrics=metrics,
             redis=redis,
             limiter=RateLimiter(enabled=settings.rate_limits, redis=redis, prefix=prefix),
             spent=SpentTokens(redis=redis, prefix=prefix),

@@ -5,6 +5,11 @@ waits here until one pipelined XADD batch holding it succeeds; a batch is only r
 Redis answered, so a failed write is retried from the same place. The bound is on the count
 and on the bytes of the payloads: a message that would exceed either is refused (not queued,
 no sequence number) and counted in `dropped`; what is queued stays a gap-free prefix.
+
+What was written stays in `recent` for REPLAY_SECONDS (at most REPLAY_MESSAGES of it): when
+Redis lost its data (a restart), entries other nodes had not yet read went with it, so the
+writer puts `recent` back at the front and writes it again; receivers drop what they already
+had by (origin, seq).
 """
 
 from __future__ import annotations
@@ -13,12 +18,16 @@ import asyncio
 import time
 from collections import deque
 
+REPLAY_SECONDS = 5.0
+REPLAY_MESSAGES = 20_000
+
 
 class Outbox:
     __slots__ = (
         "_items",
         "_nonempty",
         "_progress",
+        "_recent",
         "accepted",
         "bytes",
         "dropped",
@@ -39,6 +48,7 @@ class Outbox:
         self.last_drop = 0.0  # time.monotonic() of the last refusal
         self._nonempty = asyncio.Event()
         self._progress = asyncio.Event()
+        self._recent: deque[tuple[float, tuple[int, list, int]]] = deque()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -68,12 +78,28 @@ class Outbox:
 
     def taken(self, count: int) -> None:
         """The first `count` queued messages are in Redis."""
+        now = time.monotonic()
+        recent = self._recent
         for _ in range(count):
-            seq, _fields, nbytes = self._items.popleft()
-            self.bytes -= nbytes
-            self.written = seq
+            item = self._items.popleft()
+            self.bytes -= item[2]
+            self.written = max(self.written, item[0])
+            recent.append((now, item))
+        while recent and (len(recent) > REPLAY_MESSAGES or now - recent[0][0] > REPLAY_SECONDS):
+            recent.popleft()
         progress, self._progress = self._progress, asyncio.Event()
         progress.set()
+
+    def requeue_recent(self) -> int:
+        """Put what was written in the last REPLAY_SECONDS back at the front, in order."""
+        now = time.monotonic()
+        replay = [item for at, item in self._recent if now - at <= REPLAY_SECONDS]
+        self._recent.clear()
+        self._items.extendleft(reversed(replay))
+        self.bytes += sum(item[2] for item in replay)
+        if replay:
+            self._nonempty.set()
+        return len(replay)
 
     async def wait_written(self, seq: int) -> None:
         while self.written < seq:

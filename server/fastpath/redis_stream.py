@@ -2,8 +2,9 @@
 
 Sending: every message python-socketio's pub/sub manager would PUBLISH (emit, callback,
 disconnect, enter_room, leave_room, close_room) goes into this node's `Outbox` and one writer
-task XADDs what is queued in one pipelined round trip (`MAXLEN ~` bounds the stream). A batch
-Redis did not take stays queued and is retried every <= 0.5 s until Redis answers.
+task XADDs what is queued in one round trip (one Lua call per batch, `MAXLEN ~` bounds the
+stream). A batch Redis did not take stays queued and is retried every <= 0.5 s until Redis
+answers; when Redis lost its data (restart) the last seconds of written messages are re-sent.
 
 Receiving: one reader task XREAD BLOCKs from the last entry id it has seen, so after a lost
 connection it resumes where it was. A Redis restart (new `run_id`) resets the position to the
@@ -40,6 +41,22 @@ HEARD_WITHIN = 2.0  # /ready fails when our own heartbeat was not heard for this
 WAIT_WRITTEN = 1.0  # non-emit messages wait at most this long for Redis (then stay queued)
 ORIGINS_KEPT = 4096
 EMIT, ROUTED, TARGETED, HEARTBEAT = b"m", b"r", b"t", b"hb"
+NODE_KEY_TTL = 24 * 3600
+FIELDS = 12  # h, s, k, n, x, d: names and values
+# One batch in one atomic call: nothing is written when this node's key is missing (Redis
+# lost its data), so the writer can first put back what may have been lost, in order.
+XADD_SCRIPT = f"""
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+redis.call('EXPIRE', KEYS[2], {NODE_KEY_TTL})
+local n = 0
+for i = 2, #ARGV, {FIELDS} do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[i], ARGV[i+1], ARGV[i+2],
+    ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9], ARGV[i+10],
+    ARGV[i+11])
+  n = n + 1
+end
+return n
+"""
 
 
 class BusStats:
@@ -81,6 +98,8 @@ class RedisStreamBusMixin:
         self.outbox = Outbox(max_messages=outbox_messages, max_bytes=outbox_bytes)
         self.bus_stats = BusStats()
         self._host = self.host_id.encode()
+        self._node_key = f"{stream}:node:{self.host_id}"
+        self._xadd = None
         self._writer: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
         self._write_redis: Redis | None = None
@@ -144,6 +163,7 @@ class RedisStreamBusMixin:
     async def _write_loop(self) -> None:
         outbox = self.outbox
         delay = RETRY_FIRST
+        ever_written = False
         while True:
             await outbox.wait_nonempty()
             batch = outbox.peek(MAX_BATCH)
@@ -152,12 +172,20 @@ class RedisStreamBusMixin:
                     self._write_redis = self._redis_client(
                         socket_timeout=5, socket_connect_timeout=1
                     )
-                pipe = self._write_redis.pipeline(transaction=False)
+                    self._xadd = self._write_redis.register_script(XADD_SCRIPT)
+                args: list = [self.stream_maxlen]
                 for fields in batch:
-                    pipe.execute_command(
-                        "XADD", self.stream, "MAXLEN", "~", self.stream_maxlen, "*", *fields
-                    )
-                await pipe.execute()
+                    args.extend(fields)
+                written = await self._xadd(keys=[self.stream, self._node_key], args=args)
+                if written == -1:
+                    # This node's key is gone: a fresh Redis (first write, or it restarted
+                    # and lost the stream with what other nodes had not read yet).
+                    if ever_written:
+                        replayed = outbox.requeue_recent()
+                        self.bus_stats.restarts += 1
+                        log.warning("bus: Redis lost its data, re-sending %d message(s)", replayed)
+                    await self._write_redis.set(self._node_key, self.host_id, ex=NODE_KEY_TTL)
+                    continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -172,6 +200,7 @@ class RedisStreamBusMixin:
                 log.warning("bus: Redis takes writes again (%d queued)", len(outbox))
                 self._last_write_error = ""
             delay = RETRY_FIRST
+            ever_written = True
             outbox.taken(len(batch))
 
     async def flush(self, timeout: float | None = 5.0) -> bool:
@@ -287,7 +316,7 @@ class RedisStreamBusMixin:
         rooms = self.rooms
         for entry_id, fields in entries:
             self._position = entry_id
-            if len(fields) != 12:
+            if len(fields) != FIELDS:
                 continue  # not one of ours
             host = fields[1]
             if host == own:
