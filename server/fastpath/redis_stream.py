@@ -262,6 +262,7 @@ class RedisStreamBusMixin:
         loop = asyncio.get_running_loop()
         self._ensure_writer()
         self._tasks = [
+            asyncio.current_task(),
             loop.create_task(self._heartbeat_loop()),
             loop.create_task(self._legacy_loop()),
         ]
