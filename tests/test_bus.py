@@ -104,7 +104,7 @@ async def test_a_full_outbox_refuses_new_emits_and_keeps_a_gap_free_prefix(tmp_p
             redis.kill()
             await a.call("emit", {"to": "lots", "payload": {}, "count": 300})
             assert [m["seq"] for m in await a.take(300)] == list(range(300))  # local: all
-            await wait_status(  # (no database in these in-process nodes: only the bus counts)
+            await wait_status(
                 a_node.url, "/ready", 503, 5, check=lambda b: "outbox full" in b["checks"]["bus"]
             )
             assert await metric(a_node.url, "roomcast_bus_dropped_total") >= 200

@@ -75,13 +75,13 @@ async def start_nodes(env: dict[str, str], count: int) -> list[NodeProcess]:
     return nodes
 
 
-async def wait_status(url: str, path: str, status: int, timeout: float, check=None) -> dict:
-    """Poll `path` every 0.1 s until it answers `status` (and `check(body)`); its body."""
+async def wait_status(url: str, path: str, status, timeout: float, check=None) -> dict:
+    """Poll `path` every 0.1 s until it answers `status` (None: any) and `check(body)`."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=url, timeout=5) as http:
         while True:
             r = await http.get(path)
-            if r.status_code == status and (check is None or check(r.json())):
+            if status in (None, r.status_code) and (check is None or check(r.json())):
                 return r.json()
             if time.monotonic() > deadline:
                 raise AssertionError(f"{path} still {r.status_code}: {r.text}")
