@@ -32,10 +32,13 @@ class Runtime:
     def build(cls, settings: Settings, sio: socketio.AsyncServer) -> Runtime:
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         prefix = settings.redis_prefix
+        metrics = Metrics()
+        if hasattr(sio.manager, "bus_stats"):
+            metrics.watch_bus(sio.manager)
         return cls(
             settings=settings,
             sio=sio,
-            metrics=Metrics(),
+            metrics=metrics,
             redis=redis,
             limiter=RateLimiter(enabled=settings.rate_limits, redis=redis, prefix=prefix),
             spent=SpentTokens(redis=redis, prefix=prefix),
@@ -45,10 +48,17 @@ class Runtime:
         )
 
     async def start(self) -> None:
+        if self.redis is not None and not self.sio.manager_initialized:
+            # the bus listens (and beats) from the start, not from the first connect
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
         await self.control.start()
 
     async def stop(self) -> None:
         await self.analytics.stop()
         await self.control.stop()
+        close_bus = getattr(self.sio.manager, "close_bus", None)
+        if close_bus is not None:
+            await close_bus(timeout=2.0)
         if self.redis is not None:
             await self.redis.aclose()

@@ -47,6 +47,10 @@ class Settings:
     bench: bool = False
     secure_cookies: bool | None = None
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # the cross-node bus (docs/cluster.md)
+    bus_outbox_messages: int = 100_000
+    bus_outbox_bytes: int = 64 * 1024 * 1024
+    bus_stream_maxlen: int = 100_000
 
     @property
     def is_production(self) -> bool:
@@ -166,6 +170,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             p.strip()
             for p in get("ROOMCAST_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
             if p.strip()
+        ),
+        bus_outbox_messages=_int(
+            "ROOMCAST_BUS_OUTBOX_MESSAGES",
+            get("ROOMCAST_BUS_OUTBOX_MESSAGES", "100000"),
+            low=100,
+            high=10_000_000,
+        ),
+        bus_outbox_bytes=_int(
+            "ROOMCAST_BUS_OUTBOX_BYTES",
+            get("ROOMCAST_BUS_OUTBOX_BYTES", str(64 * 1024 * 1024)),
+            low=64 * 1024,
+            high=1 << 34,
+        ),
+        bus_stream_maxlen=_int(
+            "ROOMCAST_BUS_STREAM_MAXLEN",
+            get("ROOMCAST_BUS_STREAM_MAXLEN", "100000"),
+            low=1000,
+            high=100_000_000,
         ),
     )
 

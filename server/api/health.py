@@ -21,7 +21,8 @@ async def health(request: Request):
 
 @bp.get("/ready")
 async def ready(request: Request):
-    """Readiness: the database and (if configured) Redis answer."""
+    """Readiness: the database and (if configured) Redis answer, and the node hears its own
+    heartbeat through the bus (`checks.bus`, docs/cluster.md)."""
     rt = request.app.ctx.rt
     checks = {"database": "ok", "redis": "not configured"}
     try:
@@ -34,6 +35,9 @@ async def ready(request: Request):
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}: {exc}"[:200]
+        bus_check = getattr(rt.sio.manager, "bus_check", None)
+        if bus_check is not None:
+            checks["bus"] = bus_check()
     healthy = all(v in ("ok", "not configured") for v in checks.values())
     return reply(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
