@@ -5,6 +5,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from server.fastpath.swallowed import SwallowedCollector
+
 
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
@@ -41,6 +43,8 @@ class Metrics:
             ["where", "reason"],
             registry=self.registry,
         )
+
+        self.registry.register(SwallowedCollector())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
