@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from tests.conformance.servers import MAX_PAYLOAD, PING_INTERVAL, PING_TIMEOUT
@@ -167,6 +168,19 @@ async def test_two_concurrent_polls_close_the_session(server, http):
     assert (r1.status_code, r1.text) == (200, "1")
     assert r2.status_code == 400
     assert (await s.get()).status_code == 400
+
+
+async def test_a_cancelled_poll_closes_the_session(server, http):
+    # newer v4 suite, "closes the session upon cancelled polling request". Roomcast: the
+    # abandoned GET is still waiting server-side, so the next GET is a duplicate poll and
+    # closes the session at once. Stock: the next GET waits; the PING goes to the abandoned
+    # one and, unanswered, the session ends after ping interval + timeout.
+    s = Polling(http, server.eio_url)
+    await s.open()
+    with pytest.raises(httpx.TimeoutException):
+        await http.get(s.url, timeout=0.05)
+    r = await asyncio.wait_for(s.get(), 3)
+    assert r.status_code == 400
 
 
 # -- heartbeat -------------------------------------------------------------------------------
