@@ -239,6 +239,15 @@ async def test_a_polling_close_answers_the_held_poll(server, http):
     assert (await s.get()).status_code == 400
 
 
+async def test_a_request_after_a_close_packet_gets_400(server, http):
+    # the session is gone; stock's POST handler raises KeyError('Session is disconnected'): 500
+    s = Polling(http, server.eio_url)
+    await s.open()
+    assert (await s.post("1")).status_code == 200
+    assert (await s.post("40")).status_code == per(server, roomcast=400, stock=500)
+    assert (await s.get()).status_code == 400
+
+
 async def test_a_websocket_close_packet_closes_it(server):
     async with await ws_open(f"{server.ws_url}&transport=websocket") as ws:
         await recv(ws)
