@@ -5,7 +5,10 @@ docs/performance.md):
 * Engine.IO sockets are `FastSocket`s (websocket loop without per-packet tasks);
 * `_send_packet` (acks, CONNECT, DISCONNECT, emits with a callback) encodes and queues the
   packet directly instead of through three wrapper coroutines per packet;
-* the JSON module is orjson-backed (`jsonmod`), process-wide as python-socketio requires.
+* the JSON module is orjson-backed (`jsonmod`), process-wide as python-socketio requires;
+* the engine server follows Engine.IO v4 where python-engineio does not (`protocol.py`), and a
+  CONNECT to an unknown namespace gets Socket.IO v5's `{"message": "Invalid namespace"}`
+  (docs/conformance.md).
 Event handlers still run in one task per event (`async_handlers=True`, the stock default): a
 slow handler (a database write) never delays the next event of the same socket, which is what
 Roomcast's namespaces rely on.

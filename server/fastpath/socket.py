@@ -11,7 +11,10 @@ Here the reader awaits the ASGI receive directly and a per-socket watchdog timer
 per ping period, not one task per packet) keeps the stock rule "no packet for
 ping_interval + ping_timeout closes the socket". MESSAGE packets go straight to the
 Socket.IO layer. The writer awaits the queue once per wake-up and sends everything queued.
-The polling->websocket upgrade handshake and the close sequence are the stock ones.
+The polling->websocket upgrade handshake and the close sequence are the stock ones, except
+where Engine.IO v4 says otherwise (no stray NOOP after an upgrade, an invalid packet closes
+the session, polling rules in `protocol.SpecSocket`; docs/conformance.md). What the reader
+and writer swallow is logged once per cause and counted (`swallowed.py`).
 """
 
 from __future__ import annotations
