@@ -6,6 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from server.fastpath.swallowed import SwallowedCollector
+
 
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
@@ -42,6 +44,8 @@ class Metrics:
             ["where", "reason"],
             registry=self.registry,
         )
+
+        self.registry.register(SwallowedCollector())
 
     def watch_bus(self, manager) -> None:
         """Export the bus manager's outbox and counters (server/fastpath/redis_stream.py)."""
