@@ -21,6 +21,13 @@ from server.settings import Settings, warn_about
 from server.sockets import make_sio
 
 log = logging.getLogger("roomcast.app")
+API_DESCRIPTION = (
+    "The REST half of Roomcast. The whole wire contract (REST, socket events, rooms, error "
+    "codes) is docs/protocol.md in the repository; the Socket.IO half is described by the "
+    "AsyncAPI document at /docs/asyncapi.json (rendered at /docs/asyncapi). Authenticate with "
+    "`Authorization: Bearer <access token>` from POST /api/v1/auth/login, or the "
+    "`access_token` cookie that login sets."
+)
 _names = itertools.count(1)
 
 
@@ -39,7 +46,7 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     app.config.OAS_URL_PREFIX = "/docs"
     app.config.API_TITLE = "Roomcast"
     app.config.API_VERSION = "1"
-    app.config.API_DESCRIPTION = "REST half of Roomcast; the wire contract is PROTOCOL.md"
+    app.config.API_DESCRIPTION = API_DESCRIPTION
     app.config.CORS = False
     # TouchUp rewrites shared classes at start-up, which breaks a second app in one process.
     app.config.TOUCHUP = False
