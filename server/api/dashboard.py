@@ -1,10 +1,9 @@
 """The dashboard page and the JS client, served as static files at /app/ (no build step).
 
 `frontend_client/` is laid out so that the page's relative imports work both in the source
-tree and when served: /app/dashboard/ (the page), /app/src/ (the library), /app/vendor/
-(socket.io-client, Chart.js,
-swagger-ui-dist), /app/apidocs/ (the AsyncAPI page). Nothing else of that folder (tests,
-node_modules) is served.
+tree and when served: /app/dashboard/ (the console), /app/src/ (the library), /app/vendor/
+(socket.io-client, Chart.js, swagger-ui-dist, vendored from npm), /app/apidocs/ (the
+AsyncAPI page). Nothing else of that folder (tests, node_modules) is served.
 """
 
 from __future__ import annotations
