@@ -1,4 +1,4 @@
-// The per-namespace helpers against the contract (PROTOCOL.md): two clients watch chat,
+// The per-namespace helpers against the contract (docs/protocol.md): two clients watch chat,
 // DNS, check-ins and analytics events flow. A namespace whose handlers are not built yet
 // (a stub answering bad_request "unknown event") is skipped, saying so.
 
