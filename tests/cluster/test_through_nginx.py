@@ -197,7 +197,7 @@ async def test_js_client_through_nginx(nginx_cluster, node_modules):
 @pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install -y chromium)"
 )
-async def test_dashboard_works_through_nginx_in_chromium(nginx_cluster, node_modules):
+async def test_dashboard_works_through_nginx_in_chromium(nginx_cluster, node_modules, tmp_path):
 
     env = {
         **os.environ,
@@ -205,8 +205,9 @@ async def test_dashboard_works_through_nginx_in_chromium(nginx_cluster, node_mod
         "ROOMCAST_STAFF_EMAIL": "admin@example.com",
         "ROOMCAST_STAFF_PASSWORD": "admin-password",
         "CHROMIUM_PATH": str(CHROMIUM),
+        "ROOMCAST_ARTIFACTS": str(tmp_path),
     }
     env.pop("DISPLAY", None)
-    code, out = await run("node", "testing/dashboard.e2e.js", cwd=CLIENT_DIR, env=env, timeout=120)
-    assert code == 0, f"dashboard through nginx failed:\n{out}"
+    code, out = await run("node", "testing/console.e2e.js", cwd=CLIENT_DIR, env=env, timeout=150)
+    assert code == 0, f"console through nginx failed:\n{out}"
     assert '"ok":true' in out, out
