@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import socketio
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 from server.broadcast.analytics import StatsCoalescer
 from server.control import ControlBus
 from server.expiry import ExpiryTimers
 from server.metrics import Metrics
+from server.presence import Presence
 from server.ratelimit import RateLimiter
 from server.settings import Settings
 from server.spent_tokens import SpentTokens
@@ -25,12 +30,13 @@ class Runtime:
     limiter: RateLimiter
     spent: SpentTokens
     control: ControlBus
+    presence: Presence
     expiry: ExpiryTimers
     analytics: StatsCoalescer
 
     @classmethod
     def build(cls, settings: Settings, sio: socketio.AsyncServer) -> Runtime:
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = connect_redis(settings.redis_url) if settings.redis_url else None
         prefix = settings.redis_prefix
         return cls(
             settings=settings,
@@ -39,16 +45,38 @@ class Runtime:
             redis=redis,
             limiter=RateLimiter(enabled=settings.rate_limits, redis=redis, prefix=prefix),
             spent=SpentTokens(redis=redis, prefix=prefix),
-            control=ControlBus(sio, redis=redis, prefix=prefix),
+            control=ControlBus(sio, redis=redis, prefix=prefix, redis_url=settings.redis_url),
+            presence=Presence(sio, redis=redis, prefix=prefix),
             expiry=ExpiryTimers(warn_before=settings.token_expiry_warning),
             analytics=StatsCoalescer(sio),
         )
 
     async def start(self) -> None:
         await self.control.start()
+        await self.presence.start()
 
     async def stop(self) -> None:
         await self.analytics.stop()
+        await self.presence.stop()
         await self.control.stop()
         if self.redis is not None:
             await self.redis.aclose()
+
+
+def connect_redis(url: str) -> Redis:
+    """The runtime's Redis client.
+
+    A blocking pool: under a burst (a disconnect storm) callers queue for a connection
+    instead of failing at once; a pooled connection that went stale across a Redis restart is
+    retried on a fresh one rather than surfacing as an error.
+    """
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=50,
+        timeout=5,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+    return Redis.from_pool(pool)
