@@ -94,6 +94,7 @@ class ChatNamespace(AuthedNamespace):
         # A retry is broadcast again: the node that stored the first try may have died before
         # its broadcast (at least once; clients drop duplicates by `id`, docs/chat.md).
         await broadcast.message(self.server, payload)
+        await self.rt.handed_to_bus()
         return payload
 
     async def on_typing(self, sid: str, data: Any) -> None:

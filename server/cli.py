@@ -269,6 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="warning",
         ws_max_size=settings.max_socket_message_bytes + 65536,
+        timeout_graceful_shutdown=settings.drain_seconds,
         **UVICORN_OPTIONS,
     )
     return 0

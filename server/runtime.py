@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
 
 import socketio
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -13,12 +15,15 @@ from redis.retry import Retry
 
 from server.broadcast.analytics import StatsCoalescer
 from server.control import ControlBus
+from server.drain import InFlight, Stopping, watch_signals
 from server.expiry import ExpiryTimers
 from server.metrics import Metrics
 from server.presence import Presence
 from server.ratelimit import RateLimiter
 from server.settings import Settings
 from server.spent_tokens import SpentTokens
+
+log = logging.getLogger("roomcast.runtime")
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Runtime:
     presence: Presence
     expiry: ExpiryTimers
     analytics: StatsCoalescer
+    handlers: InFlight = field(default_factory=InFlight)
+    stopping: Stopping = field(default_factory=Stopping)
 
     @classmethod
     def build(cls, settings: Settings, sio: socketio.AsyncServer) -> Runtime:
@@ -44,7 +51,7 @@ class Runtime:
             metrics=Metrics(),
             redis=redis,
             limiter=RateLimiter(enabled=settings.rate_limits, redis=redis, prefix=prefix),
-            spent=SpentTokens(redis=redis, prefix=prefix),
+            spent=SpentTokens(),
             control=ControlBus(sio, redis=redis, prefix=prefix, redis_url=settings.redis_url),
             presence=Presence(sio, redis=redis, prefix=prefix),
             expiry=ExpiryTimers(warn_before=settings.token_expiry_warning),
@@ -54,6 +61,22 @@ class Runtime:
     async def start(self) -> None:
         await self.control.start()
         await self.presence.start()
+        watch_signals(self)
+
+    async def handed_to_bus(self, timeout: float = 2.0) -> bool:
+        """Wait (bounded) until the emits made so far left this node for the bus.
+
+        Chat messages are acked only after this: a node killed after the ack but before its
+        publish would otherwise leave a stored, acked message that other nodes never see."""
+        flush = getattr(self.sio.manager, "flush", None)
+        if flush is None:
+            return True
+        try:
+            await asyncio.wait_for(flush(), timeout)
+        except Exception as exc:
+            log.warning("bus flush before an ack did not finish: %s", exc or type(exc).__name__)
+            return False
+        return True
 
     async def stop(self) -> None:
         await self.analytics.stop()

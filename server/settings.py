@@ -47,6 +47,7 @@ class Settings:
     bench: bool = False
     secure_cookies: bool | None = None
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    drain_seconds: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -162,6 +163,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=get("ROOMCAST_LOG_LEVEL", "INFO").strip().upper(),
         bench=_bool("ROOMCAST_BENCH", get("ROOMCAST_BENCH", "0")),
         secure_cookies=None if secure is None else _bool("ROOMCAST_SECURE_COOKIES", secure),
+        drain_seconds=_int(
+            "ROOMCAST_DRAIN_SECONDS", get("ROOMCAST_DRAIN_SECONDS", "10"), low=1, high=300
+        ),
         trusted_proxies=tuple(
             p.strip()
             for p in get("ROOMCAST_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")

@@ -86,4 +86,5 @@ async def post_message(request: Request, slug: str):
     )
     payload = chat.message_dict(message, room.slug)
     await broadcast.message(request.app.ctx.sio, payload)
+    await request.app.ctx.rt.handed_to_bus()
     return reply(payload, status=201 if created else 200)
