@@ -8,7 +8,9 @@ of the room. Without Redis there is one process and the kick runs in place.
 A kick published while Redis (or a node's subscription) is down is lost, so every time the
 listener (re)subscribes the node revalidates its sockets against the database
 (server.revalidate): sockets of a revoked login or a deactivated user go within one query of
-Redis answering again. The listener retries every RESUBSCRIBE_DELAY while Redis is down.
+Redis answering again. The listener retries every RESUBSCRIBE_DELAY while Redis is down. A
+kick this node could not publish is also published again once Redis answers, for the nodes
+whose subscription survived (a blip only this node saw).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from server.revalidate import revalidate_sockets
 
 log = logging.getLogger("roomcast.control")
 RESUBSCRIBE_DELAY = 0.25
+MAX_PENDING = 1000
 
 
 class ControlBus:
@@ -45,6 +48,8 @@ class ControlBus:
         self._listen_redis = Redis.from_url(redis_url) if redis_url else redis
         self.channel = f"{prefix}:control"
         self._task: asyncio.Task | None = None
+        self._retry: asyncio.Task | None = None
+        self._pending: list[str] = []
         self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
@@ -54,10 +59,11 @@ class ControlBus:
                 await asyncio.wait_for(self._subscribed.wait(), 5)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._retry):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._listen_redis is not None and self._listen_redis is not self.redis:
             with contextlib.suppress(RedisError, OSError):
                 await self._listen_redis.aclose()
@@ -71,9 +77,25 @@ class ControlBus:
         try:
             await self.redis.publish(self.channel, message)
         except (RedisError, OSError) as exc:
-            # Other nodes cannot be told; at least this node's sockets go.
-            log.error("control message not published, Redis unavailable: %s", exc)
+            # Other nodes cannot be told now: this node's sockets go at once, and the kick is
+            # published again once Redis answers (for nodes whose subscription survived; the
+            # others revalidate when they resubscribe).
+            log.error("control message not published, Redis unavailable (will retry): %s", exc)
             await self._kick_local(room, reason)
+            self._pending = [*self._pending[-(MAX_PENDING - 1) :], message]
+            if self._retry is None or self._retry.done():
+                self._retry = asyncio.create_task(self._publish_pending(), name="roomcast-kicks")
+
+    async def _publish_pending(self) -> None:
+        while self._pending:
+            await asyncio.sleep(RESUBSCRIBE_DELAY)
+            try:
+                for message in list(self._pending):
+                    await self.redis.publish(self.channel, message)
+                    self._pending.remove(message)
+            except (RedisError, OSError):
+                continue
+            log.info("pending control messages published")
 
     async def _kick_local(self, room: str, reason: str) -> None:
         for namespace in list(self.sio.namespace_handlers):
