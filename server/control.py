@@ -55,8 +55,10 @@ class ControlBus:
     async def start(self) -> None:
         if self.redis is not None:
             self._task = asyncio.create_task(self._listen(), name="roomcast-control")
+            # Bounded: a node must start with Redis down; kicks missed until the listener
+            # subscribes are caught by the revalidation it runs then.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._subscribed.wait(), 5)
+                await asyncio.wait_for(self._subscribed.wait(), 2)
 
     async def stop(self) -> None:
         for task in (self._task, self._retry):
