@@ -239,6 +239,12 @@ class AuthedNamespace(socketio.AsyncNamespace):
     # --- events ---------------------------------------------------------------------------
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        # Counted, so that a graceful stop waits for running handlers before the database
+        # closes (server.drain).
+        with self.rt.handlers.track():
+            return await self._dispatch(event, *args)
+
+    async def _dispatch(self, event: str, *args: Any) -> Any:
         if event in LIFECYCLE:
             sid = args[0] if args else None
             if sid is not None and self.server.manager.is_connected(sid, self.namespace):

@@ -15,6 +15,7 @@ from namespaces import register_namespaces
 from server.api import blueprints
 from server.api.openapi import SWAGGER_HTML, add_security_schemes
 from server.db import close_database, open_database
+from server.drain import drain
 from server.errors import PayloadTooLarge
 from server.http import JsonErrorHandler, error_response
 from server.runtime import Runtime
@@ -74,6 +75,15 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
             await ensure_default_rooms()
         except Exception as exc:
             log.error("could not create the default chat rooms: %s", exc)
+
+    @app.before_server_stop
+    async def _drain(app: Sanic) -> None:
+        # Handlers finish, presence is released and the bus flushed before the database
+        # and Redis close (server.drain has the whole sequence).
+        try:
+            await drain(runtime)
+        except Exception:
+            log.exception("graceful drain failed")
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:

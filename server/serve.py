@@ -72,6 +72,7 @@ def run(app, settings: Settings, sock: socket.socket, options: dict) -> None:
         port=sock.getsockname()[1],
         log_level="warning",
         ws_max_size=settings.max_socket_message_bytes + 65536,
+        timeout_graceful_shutdown=settings.drain_seconds,
         **options,
     )
     _AnnouncingServer(config, public_url(sock)).run(sockets=[sock])

@@ -56,6 +56,7 @@ class Settings:
     bus_outbox_bytes: int = 64 * 1024 * 1024
     bus_stream_maxlen: int = 100_000
     data_dir: str = ".roomcast"
+    drain_seconds: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -227,6 +228,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         bench=_bool("ROOMCAST_BENCH", get("ROOMCAST_BENCH", "0")),
         secure_cookies=None if secure is None else _bool("ROOMCAST_SECURE_COOKIES", secure),
+        drain_seconds=_int(
+            "ROOMCAST_DRAIN_SECONDS", get("ROOMCAST_DRAIN_SECONDS", "10"), low=1, high=300
+        ),
         trusted_proxies=tuple(
             p.strip()
             for p in get("ROOMCAST_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")

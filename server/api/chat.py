@@ -85,7 +85,8 @@ async def history(request: Request, slug: str):
 @doc("chat", body=NewMessageBody, ok=(201, Message), errors=(403, 404, 429))
 @authenticated
 async def post_message(request: Request, slug: str):
-    """Post `{body, client_id?}`: stored, then broadcast; a retry answers 200 and emits nothing."""
+    """Post `{body, client_id?}`: stored, then broadcast; a retry answers 200 and is broadcast
+    again (the first try's node may have died before broadcasting; clients dedupe by id)."""
     new = parse_body(request, NewMessageBody)
     user = await current_user(request)
     room = await chat.get_room(slug=slug, caller=caller_of(user))
@@ -93,6 +94,6 @@ async def post_message(request: Request, slug: str):
         room=room, caller=caller_of(user), body=new.body, client_id=new.client_id
     )
     payload = chat.message_dict(message, room.slug)
-    if created:
-        await broadcast.message(request.app.ctx.sio, payload)
+    await broadcast.message(request.app.ctx.sio, payload)
+    await request.app.ctx.rt.handed_to_bus()
     return reply(payload, status=201 if created else 200)
