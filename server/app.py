@@ -14,14 +14,17 @@ from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
 from server.api import blueprints
 from server.db import close_database, open_database
-from server.errors import PayloadTooLarge
+from server.errors import NotFound, PayloadTooLarge
+from server.frontdoor import FrontDoor
 from server.http import JsonErrorHandler, error_response
+from server.jsonin import INT_MAX, INT_MIN
 from server.runtime import Runtime
 from server.settings import Settings, warn_about
 from server.sockets import make_sio
 
 log = logging.getLogger("roomcast.app")
 _names = itertools.count(1)
+MAX_SLUG = 64
 
 
 def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
@@ -75,6 +78,13 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_body_bytes:
             return error_response(PayloadTooLarge("request body too large"))
+        # Path segments: an id outside the database's 64-bit range names no object (404, as
+        # any id that does not exist), and so does a room slug longer than a slug can be.
+        for name, value in (request.match_info or {}).items():
+            if value.__class__ is int and not INT_MIN <= value <= INT_MAX:
+                return error_response(NotFound(message="no such resource"))
+            if name == "slug" and len(value) > MAX_SLUG:
+                return error_response(NotFound("room"))
         return None
 
     @app.on_response
@@ -89,14 +99,20 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     return app
 
 
-def create_asgi(settings: Settings, *, manage_database: bool = True) -> socketio.ASGIApp:
+def create_asgi(settings: Settings, *, manage_database: bool = True) -> FrontDoor:
     """Sanic mounted under Socket.IO: /socket.io/ goes to python-socketio, the rest to Sanic."""
     warn_about(settings)
     sio = make_sio(settings)
     runtime = Runtime.build(settings, sio)
+    sio.use_metrics(runtime.metrics)
     register_namespaces(runtime)
     app = create_app(runtime, manage_database=manage_database)
-    asgi = socketio.ASGIApp(sio, other_asgi_app=app)
+    asgi = FrontDoor(
+        socketio.ASGIApp(sio, other_asgi_app=app),
+        rest_limit=settings.max_body_bytes,
+        socket_limit=settings.max_socket_message_bytes,
+        max_connections=settings.max_connections,
+    )
     asgi.runtime = runtime
     asgi.sanic = app
     return asgi

@@ -42,6 +42,8 @@ class Settings:
     max_sockets_per_user: int = 20
     max_body_bytes: int = 1024 * 1024
     max_socket_message_bytes: int = 2 * 1024 * 1024
+    max_queue_bytes: int = 4 * 1024 * 1024
+    max_connections: int = 4096
     log_format: str = "text"
     log_level: str = "INFO"
     bench: bool = False
@@ -74,6 +76,19 @@ def _int(name: str, value: str, *, low: int, high: int) -> int:
     if not low <= number <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
     return number
+
+
+def default_max_connections() -> int:
+    """What the fd limit allows, less a reserve for the database, Redis, logs and /health."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 4096
+    if soft == resource.RLIM_INFINITY:
+        return 16384
+    return max(8, min(65536, int(soft * 0.8) - 64))
 
 
 def _dev_secret(path: Path) -> str:
@@ -157,6 +172,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             get("ROOMCAST_MAX_BODY_BYTES", str(1024 * 1024)),
             low=1024,
             high=1 << 30,
+        ),
+        max_queue_bytes=_int(
+            "ROOMCAST_MAX_QUEUE_BYTES",
+            get("ROOMCAST_MAX_QUEUE_BYTES", str(4 * 1024 * 1024)),
+            low=64 * 1024,
+            high=1 << 30,
+        ),
+        max_connections=_int(
+            "ROOMCAST_MAX_CONNECTIONS",
+            get("ROOMCAST_MAX_CONNECTIONS", str(default_max_connections())),
+            low=8,
+            high=1_000_000,
         ),
         log_format=log_format,
         log_level=get("ROOMCAST_LOG_LEVEL", "INFO").strip().upper(),

@@ -43,6 +43,8 @@ def make_sio(settings: Settings) -> FastAsyncServer:
         cors_allowed_origins=origin_rule(settings),
         cors_credentials=True,
         max_http_buffer_size=settings.max_socket_message_bytes,
+        max_queue_bytes=settings.max_queue_bytes,
+        packet_budget=settings.rate_limits,
         logger=False,
         engineio_logger=False,
     )
