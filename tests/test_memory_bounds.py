@@ -128,7 +128,7 @@ async def test_a_client_that_never_reads_is_cut_as_a_slow_consumer(node):
     peak = before
     body = "m" * 3900
     try:
-        for batch in range(60):
+        for batch in range(60):  # noqa: B007 (reported below)
             acks = await asyncio.gather(
                 *(
                     poster.call("message", {"room": "general", "body": body}, timeout=20)
