@@ -38,9 +38,15 @@ async def get_user(request: Request, user_id: int):
 @bp.patch("/<user_id:int>")
 @staff_only
 async def change_user(request: Request, user_id: int):
-    """Activate, deactivate, promote or demote a user (staff only); deactivation disconnects."""
+    """Activate, deactivate, promote or demote a user (staff only); each disconnects the user."""
     change = parse_body(request, users.UserChange)
+    was_staff = (await users.get_user(user_id=user_id)).is_staff
     user, deactivated = await users.change_user(user_id=user_id, change=change)
     if deactivated:
         await request.app.ctx.rt.control.kick(user_room(user.id), "user deactivated")
+    elif user.is_staff != was_staff:
+        # Privileges follow the account: the user's sockets, on every node, were admitted with
+        # the old role (rooms, session); they are closed the way deactivation closes them and
+        # reconnect with the new one (docs/hardening.md).
+        await request.app.ctx.rt.control.kick(user_room(user.id), "staff role changed")
     return reply(users.public_user(user))
