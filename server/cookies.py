@@ -6,15 +6,23 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from models.logins import TokenPair
+from server.identity import is_trusted
 
 NAMES = ("access_token", "refresh_token")
 
 
 def _secure(request: Request) -> bool:
-    forced = request.app.ctx.rt.settings.secure_cookies
-    if forced is not None:
-        return forced
-    return request.scheme in ("https", "wss")
+    """Secure when forced by ROOMCAST_SECURE_COOKIES, served over TLS, or behind a trusted
+    TLS proxy (`X-Forwarded-Proto: https` from a ROOMCAST_TRUSTED_PROXIES peer)."""
+    settings = request.app.ctx.rt.settings
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    if request.scheme in ("https", "wss"):
+        return True
+    proto = request.headers.get("x-forwarded-proto", "")
+    if proto and is_trusted(request.client_ip, settings.trusted_proxies):
+        return proto.split(",")[-1].strip().lower() == "https"
+    return False
 
 
 def set_auth_cookies(request: Request, response: HTTPResponse, pair: TokenPair) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.fastpath import FastAsyncServer, FastManager, FastRedisManager
+from server.identity import is_trusted
 from server.settings import Settings
 
 
@@ -22,7 +23,7 @@ def origin_rule(settings: Settings):
             return True
         host = environ.get("HTTP_HOST", "")
         peer = ((environ.get("asgi.scope") or {}).get("client") or ("",))[0]
-        if peer in settings.trusted_proxies and environ.get("HTTP_X_FORWARDED_HOST"):
+        if is_trusted(peer, settings.trusted_proxies) and environ.get("HTTP_X_FORWARDED_HOST"):
             host = environ["HTTP_X_FORWARDED_HOST"]
         host = host.split(",")[0].strip()
         return bool(host) and origin.split("://", 1)[-1] == host
