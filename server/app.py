@@ -12,6 +12,7 @@ from sanic.response import HTTPResponse
 
 from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
+from server import connguard
 from server.api import blueprints
 from server.db import close_database, open_database
 from server.errors import NotFound, PayloadTooLarge
@@ -102,6 +103,9 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
 def create_asgi(settings: Settings, *, manage_database: bool = True) -> FrontDoor:
     """Sanic mounted under Socket.IO: /socket.io/ goes to python-socketio, the rest to Sanic."""
     warn_about(settings)
+    connguard.configure(
+        max_connections=settings.max_connections, request_timeout=settings.request_timeout
+    )
     sio = make_sio(settings)
     runtime = Runtime.build(settings, sio)
     sio.use_metrics(runtime.metrics)

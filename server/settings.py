@@ -44,6 +44,8 @@ class Settings:
     max_socket_message_bytes: int = 2 * 1024 * 1024
     max_queue_bytes: int = 4 * 1024 * 1024
     max_connections: int = 4096
+    request_timeout: int = 15
+    connect_timeout: int = 45
     log_format: str = "text"
     log_level: str = "INFO"
     bench: bool = False
@@ -184,6 +186,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             get("ROOMCAST_MAX_CONNECTIONS", str(default_max_connections())),
             low=8,
             high=1_000_000,
+        ),
+        request_timeout=_int(
+            "ROOMCAST_REQUEST_TIMEOUT", get("ROOMCAST_REQUEST_TIMEOUT", "15"), low=1, high=3600
+        ),
+        connect_timeout=_int(
+            "ROOMCAST_CONNECT_TIMEOUT", get("ROOMCAST_CONNECT_TIMEOUT", "45"), low=1, high=3600
         ),
         log_format=log_format,
         log_level=get("ROOMCAST_LOG_LEVEL", "INFO").strip().upper(),

@@ -45,6 +45,7 @@ def make_sio(settings: Settings) -> FastAsyncServer:
         cors_credentials=True,
         max_http_buffer_size=settings.max_socket_message_bytes,
         max_queue_bytes=settings.max_queue_bytes,
+        connect_timeout=settings.connect_timeout,
         packet_budget=settings.rate_limits,
         logger=False,
         engineio_logger=False,

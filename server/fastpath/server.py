@@ -89,10 +89,18 @@ class FastEngineServer(engineio.AsyncServer):
 
 
 class FastAsyncServer(socketio.AsyncServer):
-    def __init__(self, *args, max_queue_bytes: int = 0, packet_budget: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        max_queue_bytes: int = 0,
+        packet_budget: bool = True,
+        connect_timeout: float = 45,
+        **kwargs,
+    ):
         kwargs.setdefault("json", jsonmod)
         super().__init__(*args, **kwargs)
         self.eio.max_queue_bytes = max_queue_bytes
+        self.connect_timeout = connect_timeout
         self.policy = PacketPolicy(
             self, max_attachment_bytes=self.eio.max_http_buffer_size, budget=packet_budget
         )
@@ -134,6 +142,22 @@ class FastAsyncServer(socketio.AsyncServer):
                 return await self.policy.cut(eio_sid, refusal)
         elif pending is not None and eio_sid not in self._binary_packet:
             self.policy.attachments.done(eio_sid)
+
+    async def _handle_eio_connect(self, eio_sid, environ):
+        await super()._handle_eio_connect(eio_sid, environ)
+        # An Engine.IO session that never connects a namespace holds a descriptor for
+        # nothing: closed after connect_timeout (socket.io's connectTimeout, 45 s).
+        asyncio.get_running_loop().call_later(self.connect_timeout, self._connect_due, eio_sid)
+
+    def _connect_due(self, eio_sid) -> None:
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return
+        if any(self.manager.sid_from_eio_sid(eio_sid, ns) for ns in self.namespace_handlers):
+            return
+        task = asyncio.ensure_future(self.policy.cut(eio_sid, "connect_timeout"))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
 
     async def _handle_eio_disconnect(self, eio_sid, reason):
         self.policy.forget(eio_sid)
