@@ -21,7 +21,7 @@ from server.http import JsonErrorHandler, error_response
 from server.jsonin import INT_MAX, INT_MIN
 from server.runtime import Runtime
 from server.settings import Settings, warn_about
-from server.sockets import make_sio
+from server.sockets import make_sio, origin_rule
 
 log = logging.getLogger("roomcast.app")
 _names = itertools.count(1)
@@ -116,6 +116,7 @@ def create_asgi(settings: Settings, *, manage_database: bool = True) -> FrontDoo
         rest_limit=settings.max_body_bytes,
         socket_limit=settings.max_socket_message_bytes,
         max_connections=settings.max_connections,
+        origin_ok=origin_rule(settings),
     )
     asgi.runtime = runtime
     asgi.sanic = app

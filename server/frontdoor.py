@@ -39,8 +39,11 @@ async def _respond(send, status: int, body: bytes) -> None:
 
 
 class FrontDoor:
-    def __init__(self, app, *, rest_limit: int, socket_limit: int, max_connections: int) -> None:
+    def __init__(
+        self, app, *, rest_limit: int, socket_limit: int, max_connections: int, origin_ok=None
+    ) -> None:
         self.app = app
+        self.origin_ok = origin_ok
         self.rest_limit = rest_limit
         self.socket_limit = socket_limit
         self.max_connections = max_connections
@@ -71,6 +74,14 @@ class FrontDoor:
             return await _respond(
                 send, 503, _error("too_many_connections", "this node is at its connection budget")
             )
+        if kind == "websocket" and self.origin_ok is not None and not self._origin(scope):
+            # PROTOCOL §4: a bad Origin is refused at the handshake with HTTP 400, on both
+            # transports (Engine.IO's own refusal closes the websocket, which uvicorn sends
+            # as 403)
+            await send({"type": "websocket.http.response.start", "status": 400, "headers": []})
+            body = _error("bad_request", "Not an accepted origin.")
+            await send({"type": "websocket.http.response.body", "body": body})
+            return None
         self.active += 1
         try:
             if kind == "http":
@@ -79,6 +90,16 @@ class FrontDoor:
             return await self.app(scope, receive, send)
         finally:
             self.active -= 1
+
+    def _origin(self, scope) -> bool:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        environ = {
+            "HTTP_HOST": headers.get("host", ""),
+            "HTTP_X_FORWARDED_HOST": headers.get("x-forwarded-host", ""),
+            "asgi.scope": scope,
+        }
+        return self.origin_ok(origin, environ)
 
     async def _http(self, scope, receive, send, limit: int):
         for name, value in scope.get("headers", ()):

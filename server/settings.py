@@ -80,6 +80,21 @@ def _int(name: str, value: str, *, low: int, high: int) -> int:
     return number
 
 
+def is_weak_secret(secret: str) -> bool:
+    """Too short, a known word, a repeated pattern (`a`x32, `changeme`x4, `0123456789abcdef`x2),
+    a known word making up most of it, or too few distinct characters."""
+    lowered = secret.lower()
+    if len(secret) < MIN_SECRET_LENGTH or lowered in WEAK_SECRETS:
+        return True
+    for unit in range(1, len(secret) // 2 + 1):
+        if len(secret) % unit == 0 and secret[:unit] * (len(secret) // unit) == secret:
+            return True
+    for word in WEAK_SECRETS | {"roomcast", "secret", "qwerty", "letmein", "admin"}:
+        if lowered.count(word) * len(word) * 2 >= len(secret):
+            return True
+    return len(set(secret)) < 10
+
+
 def default_max_connections() -> int:
     """What the fd limit allows, less a reserve for the database, Redis, logs and /health."""
     try:
@@ -121,7 +136,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 f"(use at least {MIN_SECRET_LENGTH} random characters, e.g. "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
-        if len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS:
+        if is_weak_secret(secret):
             raise SettingsError(
                 f"ROOMCAST_JWT_SECRET is too weak for production: use at least "
                 f"{MIN_SECRET_LENGTH} random characters"

@@ -6,7 +6,8 @@ from pydantic import Field
 from sanic import Blueprint, Request
 
 from models import users
-from models.common import Payload
+from models.common import Payload, utcnow
+from models.logins import Login
 from server.http import items, parse_body, parse_query, reply, staff_only
 from server.rooms import user_room
 
@@ -43,6 +44,11 @@ async def change_user(request: Request, user_id: int):
     was_staff = (await users.get_user(user_id=user_id)).is_staff
     user, deactivated = await users.change_user(user_id=user_id, change=change)
     if deactivated:
+        # Every login of the user is revoked: tokens from before a deactivation stay dead
+        # after a reactivation (the user signs in again; docs/hardening.md).
+        await Login.filter(user_id=user.id, revoked_at=None).update(
+            revoked_at=utcnow(), revoked_reason="user deactivated"
+        )
         await request.app.ctx.rt.control.kick(user_room(user.id), "user deactivated")
     elif user.is_staff != was_staff:
         # Privileges follow the account: the user's sockets, on every node, were admitted with
