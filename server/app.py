@@ -18,7 +18,7 @@ from server.db import close_database, open_database
 from server.errors import NotFound, PayloadTooLarge
 from server.frontdoor import FrontDoor
 from server.http import JsonErrorHandler, error_response
-from server.jsonin import INT_MAX, INT_MIN
+from server.jsonin import ID_MAX, ID_MIN
 from server.runtime import Runtime
 from server.settings import Settings, warn_about
 from server.sockets import make_sio, origin_rule
@@ -79,10 +79,10 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_body_bytes:
             return error_response(PayloadTooLarge("request body too large"))
-        # Path segments: an id outside the database's 64-bit range names no object (404, as
-        # any id that does not exist), and so does a room slug longer than a slug can be.
+        # Path segments: an id outside the id columns' range (32-bit) names no object (404,
+        # as any id that does not exist), and so does a room slug longer than a slug can be.
         for name, value in (request.match_info or {}).items():
-            if value.__class__ is int and not INT_MIN <= value <= INT_MAX:
+            if value.__class__ is int and not ID_MIN <= value <= ID_MAX:
                 return error_response(NotFound(message="no such resource"))
             if name == "slug" and len(value) > MAX_SLUG:
                 return error_response(NotFound("room"))

@@ -104,8 +104,9 @@ def parse_query(request: Request, model: type[M]) -> M:
         raise invalid_from(exc) from None
     for name in type(query).model_fields:
         value = getattr(query, name)
-        if value.__class__ is int and not jsonin.INT_MIN <= value <= jsonin.INT_MAX:
-            raise Invalid(f"{name} {jsonin.OUT_OF_RANGE}", fields={name: jsonin.OUT_OF_RANGE})
+        problem = jsonin.out_of_range(name, value) if value.__class__ is int else None
+        if problem is not None:
+            raise Invalid(f"{name} {problem}", fields={name: problem})
     return query
 
 

@@ -34,7 +34,7 @@ async def test_deep_json_is_bad_request_on_every_json_route(http, new_user):
 async def test_ids_beyond_64_bits_in_paths_are_404_everywhere(http, new_user):
     _, token, _ = await new_user(staff=True)
     auth = {"authorization": f"Bearer {token}"}
-    for value in (BIG, HUGE, 10**30):
+    for value in (2**31, BIG, HUGE, 10**30):
         for method, path in (
             ("GET", f"/api/v1/alerts/{value}"),
             ("POST", f"/api/v1/alerts/{value}/read"),
@@ -52,7 +52,7 @@ async def test_ids_beyond_64_bits_in_paths_are_404_everywhere(http, new_user):
 async def test_ids_beyond_64_bits_in_bodies_and_queries_are_validation_errors(http, new_user):
     _, token, _ = await new_user(staff=True)
     auth = {"authorization": f"Bearer {token}"}
-    for value in (BIG, HUGE, -(2**63) - 1):
+    for value in (2**31, BIG, HUGE, -(2**63) - 1):
         r = await http.post(
             "/api/v1/alerts",
             headers={**auth, "content-type": "application/json"},
@@ -97,7 +97,7 @@ async def test_the_same_integer_answers_the_same_on_rest_and_on_a_socket(
 ):
     _, token, _ = await new_user()
     client = await sio_client("/alerts", token)
-    for value in (BIG, 2**64 - 1, HUGE):
+    for value in (2**31, BIG, 2**64 - 1, HUGE):
         ack = await client.call("mark_read", {"alert_id": value})
         assert ack["ok"] is False and ack["error"]["code"] == "validation_error", (value, ack)
         assert "alert_id" in ack["error"]["fields"]
