@@ -120,3 +120,24 @@ async def test_json_logs_are_one_object_per_line_and_never_show_secrets(tmp_path
     for token in (tokens["access_token"], tokens["refresh_token"], r.json()["access_token"]):
         assert token not in out
     assert any(json.loads(line)["logger"].startswith("tortoise") for line in lines)
+
+
+async def test_a_client_that_keeps_sending_invalid_packets_is_disconnected(limited_node):
+    import asyncio
+
+    import websockets
+
+    ws_url = limited_node.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url) as ws:
+        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{")
+        await ws.send("40/chat,")
+        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("40/chat,")
+        with pytest.raises(websockets.ConnectionClosed):
+            for _ in range(200):  # the invalid-packet budget is a burst of 20, then 1/s
+                await ws.send("42/chat")
+                await asyncio.sleep(0)
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+    async with httpx.AsyncClient(base_url=limited_node.url) as http:
+        text = (await http.get("/metrics")).text
+    assert 'roomcast_limit_disconnects_total{reason="invalid_packets"} 1.0' in text

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from engineio import packet as eio_packet
-
 log = logging.getLogger("roomcast.limits")
 
 SLOW_CONSUMER = "slow_consumer"
@@ -128,7 +126,3 @@ class AttachmentGuard:
 
     def done(self, eio_sid: str) -> None:
         self.received.pop(eio_sid, None)
-
-
-def is_message(pkt) -> bool:
-    return pkt is not None and pkt.packet_type == eio_packet.MESSAGE
