@@ -229,6 +229,12 @@ class AuthedNamespace(socketio.AsyncNamespace):
         if user.id != current.user_id:
             raise Forbidden("the new token belongs to another user", fields={"token": "other user"})
         fresh = Identity.from_user(user, claims)
+        if fresh.is_staff != current.is_staff:
+            # the account's role changed since the connect: the staff room follows it
+            if fresh.is_staff:
+                await self.enter_room(sid, STAFF)
+            else:
+                await self.leave_room(sid, STAFF)
         if fresh.login_id != current.login_id:
             await self.leave_room(sid, login_room(current.login_id))
             await self.enter_room(sid, login_room(fresh.login_id))

@@ -12,15 +12,18 @@ from sanic.response import HTTPResponse
 
 from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
+from server import connguard
 from server.api import blueprints
 from server.api.openapi import SWAGGER_HTML, add_security_schemes
 from server.db import close_database, open_database
 from server.drain import drain
-from server.errors import PayloadTooLarge
+from server.errors import NotFound, PayloadTooLarge
+from server.frontdoor import FrontDoor
 from server.http import JsonErrorHandler, error_response
+from server.jsonin import ID_MAX, ID_MIN
 from server.runtime import Runtime
 from server.settings import Settings, warn_about
-from server.sockets import make_sio
+from server.sockets import make_sio, origin_rule
 
 log = logging.getLogger("roomcast.app")
 API_DESCRIPTION = (
@@ -31,6 +34,7 @@ API_DESCRIPTION = (
     "`access_token` cookie that login sets."
 )
 _names = itertools.count(1)
+MAX_SLUG = 64
 
 
 def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
@@ -97,6 +101,13 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_body_bytes:
             return error_response(PayloadTooLarge("request body too large"))
+        # Path segments: an id outside the id columns' range (32-bit) names no object (404,
+        # as any id that does not exist), and so does a room slug longer than a slug can be.
+        for name, value in (request.match_info or {}).items():
+            if value.__class__ is int and not ID_MIN <= value <= ID_MAX:
+                return error_response(NotFound(message="no such resource"))
+            if name == "slug" and len(value) > MAX_SLUG:
+                return error_response(NotFound("room"))
         return None
 
     @app.on_response
@@ -111,14 +122,24 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     return app
 
 
-def create_asgi(settings: Settings, *, manage_database: bool = True) -> socketio.ASGIApp:
+def create_asgi(settings: Settings, *, manage_database: bool = True) -> FrontDoor:
     """Sanic mounted under Socket.IO: /socket.io/ goes to python-socketio, the rest to Sanic."""
     warn_about(settings)
+    connguard.configure(
+        max_connections=settings.max_connections, request_timeout=settings.request_timeout
+    )
     sio = make_sio(settings)
     runtime = Runtime.build(settings, sio)
+    sio.use_metrics(runtime.metrics)
     register_namespaces(runtime)
     app = create_app(runtime, manage_database=manage_database)
-    asgi = socketio.ASGIApp(sio, other_asgi_app=app)
+    asgi = FrontDoor(
+        socketio.ASGIApp(sio, other_asgi_app=app),
+        rest_limit=settings.max_body_bytes,
+        socket_limit=settings.max_socket_message_bytes,
+        max_connections=settings.max_connections,
+        origin_ok=origin_rule(settings),
+    )
     asgi.runtime = runtime
     asgi.sanic = app
     return asgi

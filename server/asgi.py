@@ -2,7 +2,8 @@
 
 Run it with the options of `UVICORN_OPTIONS` (`roomcast serve` does); on the command line:
 
-    uvicorn --factory server.asgi:create --loop uvloop --http httptools \\
+    uvicorn --factory server.asgi:create --loop uvloop --no-proxy-headers \\
+        --http server.connguard:GuardedHttpToolsProtocol \\
         --ws websockets-sansio --ws-per-message-deflate false --no-access-log \\
         --timeout-graceful-shutdown 10
 
@@ -25,7 +26,10 @@ from server.settings import load_settings
 
 UVICORN_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
-    "http": "httptools",
+    # httptools with a request timeout and a connection budget (server/connguard.py)
+    "http": "server.connguard:GuardedHttpToolsProtocol",
+    # one rule for forwarding headers: ROOMCAST_TRUSTED_PROXIES (server/identity.py)
+    "proxy_headers": False,
     "ws": "websockets-sansio",
     "ws_per_message_deflate": False,
     "access_log": False,
@@ -44,6 +48,8 @@ def uvicorn_flags(drain_seconds: int = 10) -> list[str]:
     if not o["access_log"]:
         flags.append("--no-access-log")
     flags += ["--timeout-graceful-shutdown", str(drain_seconds)]
+    if not o["proxy_headers"]:
+        flags.append("--no-proxy-headers")
     return flags
 
 

@@ -61,8 +61,10 @@ def verify(secret: str, token: object, *, kinds: tuple[str, ...]) -> Claims:
         )
     except jwt.ExpiredSignatureError:
         raise TokenExpired("token has expired") from None
-    except jwt.PyJWTError as exc:
-        raise TokenInvalid(f"invalid token: {exc}") from None
+    except (jwt.PyJWTError, UnicodeError, ValueError):
+        # a header that is not UTF-8 reaches PyJWT as surrogates (UnicodeEncodeError);
+        # not PyJWT's own text ("Invalid header string: 'utf-8' codec..."): a fixed message
+        raise TokenInvalid("invalid token") from None
     kind = payload.get("typ")
     if kind not in kinds:
         raise TokenInvalid(f"a {kind} token is not accepted here")
@@ -86,6 +88,6 @@ def verify_bench(secret: str, token: object) -> str:
         payload = jwt.decode(token, secret, algorithms=[ALGORITHM])
     except jwt.ExpiredSignatureError:
         raise TokenExpired("token has expired") from None
-    except jwt.PyJWTError as exc:
-        raise TokenInvalid(f"invalid token: {exc}") from None
+    except (jwt.PyJWTError, UnicodeError, ValueError):
+        raise TokenInvalid("invalid token") from None
     return str(payload.get("sub"))

@@ -6,26 +6,26 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from models.logins import TokenPair
+from server.identity import is_trusted
 
 NAMES = ("access_token", "refresh_token")
 
 
 def _secure(request: Request) -> bool:
+    """Secure when forced by ROOMCAST_SECURE_COOKIES, served over TLS, or behind a trusted
+    TLS proxy (`X-Forwarded-Proto: https` from a ROOMCAST_TRUSTED_PROXIES peer)."""
     settings = request.app.ctx.rt.settings
     if settings.secure_cookies is not None:
         return settings.secure_cookies
-    # Under uvicorn the ASGI scope's scheme is https when the connection is TLS, or when a
-    # proxy uvicorn trusts (FORWARDED_ALLOW_IPS) said X-Forwarded-Proto: https; Sanic's own
-    # request.scheme reads neither.
+    # Under uvicorn the ASGI scope's scheme is https when the connection itself is TLS;
+    # Sanic's own request.scheme does not read it.
     scope = getattr(request.transport, "scope", None) or {}
-    if scope.get("scheme") in ("https", "wss"):
+    if scope.get("scheme") in ("https", "wss") or request.scheme in ("https", "wss"):
         return True
-    if request.client_ip in settings.trusted_proxies:
-        # Behind nginx terminating TLS (deploy/nginx/) with uvicorn's proxy headers off.
-        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-        if proto:
-            return proto in ("https", "wss")
-    return request.scheme in ("https", "wss")
+    proto = request.headers.get("x-forwarded-proto", "")
+    if proto and is_trusted(request.client_ip, settings.trusted_proxies):
+        return proto.split(",")[-1].strip().lower() == "https"
+    return False
 
 
 def set_auth_cookies(request: Request, response: HTTPResponse, pair: TokenPair) -> None:

@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as sanic_json
 
 from models.users import User
-from server import auth
+from server import auth, jsonin
 from server.errors import (
     BadRequest,
     Forbidden,
@@ -77,9 +77,12 @@ def body_json(request: Request) -> Any:
     if content_type and content_type != "application/json" and not content_type.endswith("+json"):
         raise BadRequest("expected a JSON body (Content-Type: application/json)")
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("malformed JSON body") from None
+        return jsonin.loads(request.body)
+    except jsonin.JsonRefused as exc:
+        field = exc.field()
+        if field is not None:
+            raise Invalid(exc.message, fields={field: exc.message}) from None
+        raise BadRequest(exc.message) from None
 
 
 def parse_body(request: Request, model: type[M]) -> M:
@@ -96,9 +99,15 @@ def parse_query(request: Request, model: type[M]) -> M:
     data = {key: values[-1] for key, values in request.args.items()}
     try:
         # Query strings are text: "20" and "true" have to be read as an int and a bool.
-        return model.model_validate(data, strict=False)
+        query = model.model_validate(data, strict=False)
     except ValidationError as exc:
         raise invalid_from(exc) from None
+    for name in type(query).model_fields:
+        value = getattr(query, name)
+        problem = jsonin.out_of_range(name, value) if value.__class__ is int else None
+        if problem is not None:
+            raise Invalid(f"{name} {problem}", fields={name: problem})
+    return query
 
 
 def request_token(request: Request) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import string
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -84,15 +86,48 @@ def socket_token(environ: dict, auth_data: object) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    networks = []
+    for entry in trusted:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue  # settings validated the list; a stray name simply never matches
+    return tuple(networks)
+
+
+def is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    """Whether `address` is one of the trusted proxies (addresses or CIDR networks)."""
+    if address in trusted:
+        return True
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(trusted))
+
+
 def client_address(
     peer: str, *, forwarded_for: str | None, real_ip: str | None, trusted: tuple[str, ...]
 ) -> str:
-    """The caller's address; forwarding headers count only when the peer is a trusted proxy."""
-    if peer in trusted:
-        if forwarded_for:
-            return forwarded_for.split(",")[0].strip()
-        if real_ip:
-            return real_ip.strip()
+    """The caller's address; forwarding headers count only when the peer is a trusted proxy.
+
+    X-Forwarded-For is read from the right (what nginx's realip module does with
+    `real_ip_recursive on`): the right-most entry that is not a trusted proxy is the client.
+    The left part is whatever the client sent, so it is never believed.
+    """
+    if not is_trusted(peer, trusted):
+        return peer
+    if forwarded_for:
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not is_trusted(hop, trusted):
+                return hop
+        if hops:
+            return hops[0]  # every hop is a trusted proxy: the first one is the origin
+    if real_ip:
+        return real_ip.strip()
     return peer
 
 

@@ -45,6 +45,19 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.limit_disconnects = Counter(
+            "roomcast_limit_disconnects",
+            "Connections cut by a resource bound, by reason (slow_consumer, invalid_packets, ...)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.malformed_packets = Counter(
+            "roomcast_malformed_packets",
+            "Malformed socket packets, by outcome (answered with an error ack, or dropped)",
+            ["outcome"],
+            registry=self.registry,
+        )
+
         self.registry.register(SwallowedCollector())
 
     def watch_bus(self, manager) -> None:

@@ -46,6 +46,10 @@ class Settings:
     max_sockets_per_user: int = 20
     max_body_bytes: int = 1024 * 1024
     max_socket_message_bytes: int = 2 * 1024 * 1024
+    max_queue_bytes: int = 4 * 1024 * 1024
+    max_connections: int = 4096
+    request_timeout: int = 15
+    connect_timeout: int = 45
     log_format: str = "text"
     log_level: str = "INFO"
     bench: bool = False
@@ -138,6 +142,34 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def is_weak_secret(secret: str) -> bool:
+    """Too short, a known word, a repeated pattern (`a`x32, `changeme`x4, `0123456789abcdef`x2),
+    a known word making up most of it, or too few distinct characters."""
+    lowered = secret.lower()
+    if len(secret) < MIN_SECRET_LENGTH or lowered in WEAK_SECRETS:
+        return True
+    for unit in range(1, len(secret) // 2 + 1):
+        if len(secret) % unit == 0 and secret[:unit] * (len(secret) // unit) == secret:
+            return True
+    for word in WEAK_SECRETS | {"roomcast", "secret", "qwerty", "letmein", "admin"}:
+        if lowered.count(word) * len(word) * 2 >= len(secret):
+            return True
+    return len(set(secret)) < 10
+
+
+def default_max_connections() -> int:
+    """What the fd limit allows, less a reserve for the database, Redis, logs and /health."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 4096
+    if soft == resource.RLIM_INFINITY:
+        return 16384
+    return max(8, min(65536, int(soft * 0.8) - 64))
+
+
 def _dev_secret(path: Path) -> str:
     """A generated secret kept beside the SQLite file so that the CLI and restarts agree."""
     if path.exists():
@@ -166,7 +198,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 f"(use at least {MIN_SECRET_LENGTH} random characters, e.g. "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
-        if len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS:
+        if is_weak_secret(secret):
             raise SettingsError(
                 f"ROOMCAST_JWT_SECRET is too weak for production: use at least "
                 f"{MIN_SECRET_LENGTH} random characters"
@@ -221,6 +253,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             get("ROOMCAST_MAX_BODY_BYTES", str(1024 * 1024)),
             low=1024,
             high=1 << 30,
+        ),
+        max_queue_bytes=_int(
+            "ROOMCAST_MAX_QUEUE_BYTES",
+            get("ROOMCAST_MAX_QUEUE_BYTES", str(4 * 1024 * 1024)),
+            low=64 * 1024,
+            high=1 << 30,
+        ),
+        max_connections=_int(
+            "ROOMCAST_MAX_CONNECTIONS",
+            get("ROOMCAST_MAX_CONNECTIONS", str(default_max_connections())),
+            low=8,
+            high=1_000_000,
+        ),
+        request_timeout=_int(
+            "ROOMCAST_REQUEST_TIMEOUT", get("ROOMCAST_REQUEST_TIMEOUT", "15"), low=1, high=3600
+        ),
+        connect_timeout=_int(
+            "ROOMCAST_CONNECT_TIMEOUT", get("ROOMCAST_CONNECT_TIMEOUT", "45"), low=1, high=3600
         ),
         log_format=log_format,
         log_level=_choice(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.fastpath import FastAsyncServer, FastManager, FastRedisManager
+from server.identity import is_trusted
 from server.settings import Settings
 
 
@@ -22,7 +23,7 @@ def origin_rule(settings: Settings):
             return True
         host = environ.get("HTTP_HOST", "")
         peer = ((environ.get("asgi.scope") or {}).get("client") or ("",))[0]
-        if peer in settings.trusted_proxies and environ.get("HTTP_X_FORWARDED_HOST"):
+        if is_trusted(peer, settings.trusted_proxies) and environ.get("HTTP_X_FORWARDED_HOST"):
             host = environ["HTTP_X_FORWARDED_HOST"]
         host = host.split(",")[0].strip()
         return bool(host) and origin.split("://", 1)[-1] == host
@@ -54,6 +55,9 @@ def make_sio(settings: Settings) -> FastAsyncServer:
         cors_allowed_origins=origin_rule(settings),
         cors_credentials=True,
         max_http_buffer_size=settings.max_socket_message_bytes,
+        max_queue_bytes=settings.max_queue_bytes,
+        connect_timeout=settings.connect_timeout,
+        packet_budget=settings.rate_limits,
         logger=False,
         engineio_logger=False,
     )

@@ -405,5 +405,8 @@ async def test_malformed_packets_do_not_break_the_socket(nodes):
         assert (await asyncio.wait_for(raw.recv(), 2)).startswith("40/fp,")
         for junk in ('42/fp,{"a":1}', "42/fp,[]", '42/fp,["echo",', "42/fp,1x", "4"):
             await raw.send(junk)
+        # "1x" asked for ack 1: a malformed packet with an ack id gets an error ack
+        error = await asyncio.wait_for(raw.recv(), 2)
+        assert error.startswith('43/fp,1[{"ok":false,"error":{"code":"bad_request"')
         await raw.send('42/fp,5["echo","still fine"]')
         assert await asyncio.wait_for(raw.recv(), 2) == '43/fp,5["still fine"]'

@@ -79,3 +79,65 @@ async def test_unreachable_redis_makes_ready_fail_but_health_pass(tmp_path):
             assert body["checks"]["redis"].startswith("error")
     finally:
         node.stop()
+
+
+async def test_json_logs_are_one_object_per_line_and_never_show_secrets(tmp_path):
+    import json
+    import threading
+
+    node = NodeProcess(node_env(tmp_path, ROOMCAST_LOG_FORMAT="json", ROOMCAST_LOG_LEVEL="DEBUG"))
+    chunks: list[bytes] = []  # drained as it comes: DEBUG output would fill the pipe
+    drain = threading.Thread(target=lambda: chunks.extend(iter(node.proc.stdout.readline, b"")))
+    drain.start()
+    try:
+        await node.wait_ready(timeout=60)
+        async with httpx.AsyncClient(base_url=node.url) as http:
+            email = f"log-{uuid.uuid4().hex[:8]}@example.com"
+            creds = {"email": email, "password": "long enough"}
+            r = await http.post("/api/v1/auth/register", json=creds)
+            tokens = r.json()
+            r = await http.post("/api/v1/auth/login", json=creds)
+            assert r.status_code == 200
+            await http.get("/api/v1/auth/me", headers={"authorization": "Bearer garbage.x.y"})
+        import websockets
+
+        ws_url = node.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+        async with websockets.connect(ws_url) as ws:
+            await ws.recv()
+            await ws.send("40/chat,")
+            for _ in range(50):
+                await ws.send("42/chat")  # dropped packets: a counted, rate-limited line
+    finally:
+        node.stop()
+        drain.join(10)
+    out = b"".join(chunks).decode()
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        entry = json.loads(line)  # every line is one JSON object
+        assert {"time", "level", "logger", "message"} <= set(entry)
+    assert "$argon2" not in out
+    for token in (tokens["access_token"], tokens["refresh_token"], r.json()["access_token"]):
+        assert token not in out
+    assert any(json.loads(line)["logger"].startswith("tortoise") for line in lines)
+
+
+async def test_a_client_that_keeps_sending_invalid_packets_is_disconnected(limited_node):
+    import asyncio
+
+    import websockets
+
+    ws_url = limited_node.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url) as ws:
+        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("0{")
+        await ws.send("40/chat,")
+        assert (await asyncio.wait_for(ws.recv(), 5)).startswith("40/chat,")
+        with pytest.raises(websockets.ConnectionClosed):
+            for _ in range(200):  # the invalid-packet budget is a burst of 20, then 1/s
+                await ws.send("42/chat")
+                await asyncio.sleep(0)
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+    async with httpx.AsyncClient(base_url=limited_node.url) as http:
+        text = (await http.get("/metrics")).text
+    assert 'roomcast_limit_disconnects_total{reason="invalid_packets"} 1.0' in text

@@ -6,7 +6,8 @@ from pydantic import Field
 from sanic import Blueprint, Request
 
 from models import users
-from models.common import Payload
+from models.common import Payload, utcnow
+from models.logins import Login
 from server.api.openapi import doc
 from server.api.schemas import User, UserList
 from server.http import items, parse_body, parse_query, reply, staff_only
@@ -43,9 +44,20 @@ async def get_user(request: Request, user_id: int):
 @doc("users", body=users.UserChange, ok=User, auth="staff", errors=(404,))
 @staff_only
 async def change_user(request: Request, user_id: int):
-    """Activate, deactivate, promote or demote a user (staff only); deactivation disconnects."""
+    """Activate, deactivate, promote or demote a user (staff only); each disconnects the user."""
     change = parse_body(request, users.UserChange)
+    was_staff = (await users.get_user(user_id=user_id)).is_staff
     user, deactivated = await users.change_user(user_id=user_id, change=change)
     if deactivated:
+        # Every login of the user is revoked: tokens from before a deactivation stay dead
+        # after a reactivation (the user signs in again; docs/hardening.md).
+        await Login.filter(user_id=user.id, revoked_at=None).update(
+            revoked_at=utcnow(), revoked_reason="user deactivated"
+        )
         await request.app.ctx.rt.control.kick(user_room(user.id), "user deactivated")
+    elif user.is_staff != was_staff:
+        # Privileges follow the account: the user's sockets, on every node, were admitted with
+        # the old role (rooms, session); they are closed the way deactivation closes them and
+        # reconnect with the new one (docs/hardening.md).
+        await request.app.ctx.rt.control.kick(user_room(user.id), "staff role changed")
     return reply(users.public_user(user))

@@ -4,8 +4,8 @@ python-socketio calls `json.dumps(data, separators=(",", ":"))` and `json.loads(
 expects a str from dumps. orjson is 5-10x faster on both. Where orjson refuses something the
 standard library accepts (integers beyond 64 bits, NaN/Infinity, a subclass it cannot
 serialise) we fall back to engineio's own json module, so nothing that worked before fails.
-Known difference: orjson decodes integers beyond the unsigned 64-bit range as floats (what a
-JavaScript peer sees anyway), where the stdlib keeps them exact.
+Decoding is `server.jsonin.loads`, the one decoder for REST bodies and socket packets: the
+same text gets the same answer on both doors (depth limit, 64-bit signed integers).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 from engineio import json as _stdlib_json
+
+from server import jsonin
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 _COMPACT = (",", ":")
@@ -34,12 +36,10 @@ def dumps(obj: Any, *args: Any, **kwargs: Any) -> str:
 
 
 def loads(text: str | bytes, *args: Any, **kwargs: Any) -> Any:
-    if not args and not kwargs:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass  # NaN/Infinity literals etc.: the stdlib decides (and raises if invalid)
-    return _stdlib_json.loads(text, *args, **kwargs)
+    # Decoding is client input: the one decoder of both doors (server/jsonin.py) with its
+    # depth and integer bounds. No stdlib fallback: it recurses without limit (RecursionError
+    # on deep nesting) and accepts NaN, which JSON does not.
+    return jsonin.loads(text)
 
 
 # python-socketio's AsyncPubSubManager catches any exception from loads; the engine's

@@ -17,14 +17,18 @@ Roomcast's namespaces rely on.
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qs
 
 import socketio
 from engineio import async_socket
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from server.errors import BadRequest
 from server.fastpath import jsonmod
 from server.fastpath.delivery import encode_ack
+from server.fastpath.limits import install_queue
+from server.fastpath.packets import PacketPolicy
 from server.fastpath.protocol import SpecEngineServer
 from server.fastpath.socket import FastSocket
 from server.fastpath.wsdirect import write_now
@@ -59,6 +63,21 @@ def _parse_event(text: str):
 
 
 class FastEngineServer(SpecEngineServer):
+    max_queue_bytes = 0  # the outgoing byte bound per socket (limits.ByteQueue); 0: none
+    rc_metrics = None
+
+    async def handle_request(self, *args, **kwargs):
+        # A POST for a session that is closed but not yet collected: stock `_get_socket`
+        # raises KeyError('Session is disconnected') there, an HTTP 500. Forget the session
+        # first, so the request gets stock's answer to an unknown session (400).
+        scope = args[0] if args else None
+        if isinstance(scope, dict) and scope.get("method") == "POST":
+            sid = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sid")
+            sock = self.sockets.get(sid[0]) if sid else None
+            if sock is not None and sock.closed:
+                del self.sockets[sid[0]]
+        return await super().handle_request(*args, **kwargs)
+
     async def _trigger_event(self, event, *args, **kwargs):
         if event == "connect":
             # engineio builds `AsyncSocket` by module reference in `_handle_connect`; the
@@ -67,13 +86,30 @@ class FastEngineServer(SpecEngineServer):
             sock = self.sockets.get(args[0])
             if sock is not None and sock.__class__ is async_socket.AsyncSocket:
                 sock.__class__ = FastSocket
+            if sock is not None and self.max_queue_bytes:
+                install_queue(sock, self.max_queue_bytes, self.rc_metrics)
         return await super()._trigger_event(event, *args, **kwargs)
 
 
 class FastAsyncServer(socketio.AsyncServer):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        max_queue_bytes: int = 0,
+        packet_budget: bool = True,
+        connect_timeout: float = 45,
+        **kwargs,
+    ):
         kwargs.setdefault("json", jsonmod)
         super().__init__(*args, **kwargs)
+        self.eio.max_queue_bytes = max_queue_bytes
+        self.connect_timeout = connect_timeout
+        self.policy = PacketPolicy(
+            self, max_attachment_bytes=self.eio.max_http_buffer_size, budget=packet_budget
+        )
+
+    def use_metrics(self, metrics) -> None:
+        self.eio.rc_metrics = self.policy.metrics = metrics
 
     def _engineio_server_class(self):
         return FastEngineServer
@@ -97,17 +133,66 @@ class FastAsyncServer(socketio.AsyncServer):
     async def _handle_eio_message(self, eio_sid, data):
         # The common packet, a text EVENT `2[/ns,][id][...]`, parsed by hand: the stock
         # decoder builds a Packet (with a binary scan) for it. Anything else, or anything
-        # unusual about it, goes to the stock method unchanged.
-        if data.__class__ is str and data[:1] == "2" and eio_sid not in self._binary_packet:
-            event = _parse_event(data)
-            if event is not None:
-                namespace, ack_id, args = event
-                return await self._handle_event(eio_sid, namespace, ack_id, args)
-        return await super()._handle_eio_message(eio_sid, data)
+        # unusual about it, goes to the stock method, whose errors become error acks or
+        # counted drops (fastpath/packets.py) instead of tracebacks.
+        pending = self._binary_packet.get(eio_sid)
+        if pending is None:
+            if data.__class__ is str and data[:1] == "2":
+                event = _parse_event(data)
+                if event is not None:
+                    namespace, ack_id, args = event
+                    return await self._handle_event(eio_sid, namespace, ack_id, args)
+        else:
+            refusal = self.policy.attachments.arrived(eio_sid, data)
+            if refusal is not None:
+                return await self.policy.cut(eio_sid, refusal)
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except Exception as exc:
+            self._binary_packet.pop(eio_sid, None)
+            return await self.policy.malformed(eio_sid, data, exc)
+        if pending is None and eio_sid in self._binary_packet:
+            announced = self._binary_packet[eio_sid]
+            if announced.attachment_count < 1:
+                del self._binary_packet[eio_sid]
+                return await self.policy.malformed(eio_sid, data, ValueError("no attachments"))
+            refusal = self.policy.attachments.announced(eio_sid, announced.attachment_count)
+            if refusal is not None:
+                return await self.policy.cut(eio_sid, refusal)
+        elif pending is not None and eio_sid not in self._binary_packet:
+            self.policy.attachments.done(eio_sid)
+
+    async def _handle_eio_connect(self, eio_sid, environ):
+        await super()._handle_eio_connect(eio_sid, environ)
+        # An Engine.IO session that never connects a namespace holds a descriptor for
+        # nothing: closed after connect_timeout (socket.io's connectTimeout, 45 s).
+        asyncio.get_running_loop().call_later(self.connect_timeout, self._connect_due, eio_sid)
+
+    def _connect_due(self, eio_sid) -> None:
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return
+        if any(self.manager.sid_from_eio_sid(eio_sid, ns) for ns in self.namespace_handlers):
+            return
+        task = asyncio.ensure_future(self.policy.cut(eio_sid, "connect_timeout"))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+    async def _handle_eio_disconnect(self, eio_sid, reason):
+        self.policy.forget(eio_sid)
+        return await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def _handle_event(self, eio_sid, namespace, id, data):
         # stock, minus its per-event log call and with the task created on the loop directly
         namespace = namespace or "/"
+        if data.__class__ is not list or not data or data[0].__class__ is not str:
+            # no event name (an empty array, no payload, an object or list as the name): stock
+            # fails in a task nobody reads ("Task exception was never retrieved")
+            if id is not None and await self.policy.error_ack(
+                eio_sid, namespace, id, BadRequest("an event is [name, ...args]: name missing")
+            ):
+                return await self.policy.spend(eio_sid)
+            return await self.policy.malformed(eio_sid, "", ValueError("no event name"))
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             self.logger.warning("%s is not connected to namespace %s", sid, namespace)

@@ -118,3 +118,23 @@ async def test_alert_posted_on_one_node_reaches_tabs_on_both(cluster):
     finally:
         await tab_a.close()
         await tab_b.close()
+
+
+async def test_a_role_change_on_one_node_closes_the_users_sockets_on_the_other(cluster):
+    a, b = cluster
+    admin = await staff_login(a, cluster.env)
+    login = await register(a.url)
+    on_b = Client("/alerts")
+    try:
+        await on_b.connect(b.url, auth={"token": login["access_token"]})
+        await on_b.wait("connection_established")
+        async with httpx.AsyncClient(base_url=a.url) as http:
+            r = await http.patch(
+                f"/api/v1/users/{login['user']['id']}",
+                json={"is_staff": True},
+                headers={"Authorization": f"Bearer {admin['access_token']}"},
+            )
+            assert r.status_code == 200, r.text
+        await on_b.wait_disconnected(timeout=5)
+    finally:
+        await on_b.close()
