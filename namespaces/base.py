@@ -98,7 +98,9 @@ class AuthedNamespace(socketio.AsyncNamespace):
 
     async def on_connect(self, sid: str, environ: dict, auth_data: Any = None) -> None:
         try:
-            await asyncio.wait_for(self._connect(sid, environ, auth_data), CONNECT_BUDGET)
+            identity = await asyncio.wait_for(
+                self._connect(sid, environ, auth_data), CONNECT_BUDGET
+            )
         except Refused as refusal:
             self.rt.metrics.auth_refusals.labels("socket", refusal.reason).inc()
             raise
@@ -109,8 +111,12 @@ class AuthedNamespace(socketio.AsyncNamespace):
             log.error("connect to %s refused (%s): %r", self.namespace, refusal.reason, exc)
             self.rt.metrics.auth_refusals.labels("socket", refusal.reason).inc()
             raise refusal from None
+        if identity.user_id is not None:
+            # Here, in the connect handler's own task: an immediate `token_expiring` (a
+            # ws-token about to expire) is then sent after the CONNECT packet, not before it.
+            self._schedule_expiry(sid, identity)
 
-    async def _connect(self, sid: str, environ: dict, auth_data: Any) -> None:
+    async def _connect(self, sid: str, environ: dict, auth_data: Any) -> Identity:
         identity = await self.authenticate(environ, auth_data)
         await self.admit(sid, identity)
         await self.save_session(sid, identity.as_session())
@@ -119,7 +125,6 @@ class AuthedNamespace(socketio.AsyncNamespace):
             await self.enter_room(sid, login_room(identity.login_id))
             if identity.is_staff:
                 await self.enter_room(sid, STAFF)
-            self._schedule_expiry(sid, identity)
         self.rt.metrics.sockets.labels(self.namespace).inc()
         if self.settings.rate_limits:
             self._buckets[sid] = (
@@ -132,6 +137,7 @@ class AuthedNamespace(socketio.AsyncNamespace):
         task = asyncio.create_task(self._greet(sid, identity))
         _post_connect_tasks.add(task)
         task.add_done_callback(_post_connect_tasks.discard)
+        return identity
 
     async def authenticate(self, environ: dict, auth_data: Any) -> Identity:
         address = environ_address(environ, self.settings.trusted_proxies)
