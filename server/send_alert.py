@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 
 import socketio
+from redis.asyncio import Redis
 
 from models import alerts
 from models.alerts import NewAlert
@@ -21,6 +22,8 @@ from models.users import User
 from server.broadcast.alerts import new_alert
 from server.db import close_database, open_database
 from server.errors import NotFound, RoomcastError
+from server.history import attach
+from server.runtime import make_history
 from server.settings import Settings
 
 
@@ -31,9 +34,12 @@ async def send_through_redis(settings: Settings, payload: NewAlert) -> dict:
         manager = socketio.AsyncRedisManager(
             settings.redis_url, channel=f"{settings.redis_prefix}:sio", write_only=True
         )
+        history_redis = Redis.from_url(settings.redis_url)
+        attach(manager, make_history(settings, history_redis))  # replayable like the server's
         try:
             await new_alert(manager, alert)
         finally:
+            await history_redis.aclose()
             if getattr(manager, "redis", None) is not None:
                 await manager.redis.aclose()
         return alerts.alert_dict(alert)
