@@ -55,7 +55,7 @@ def outcome(found: Slice, offset: int, epoch: str | None) -> tuple[dict, list[En
     if offset < 0:
         return {"status": "current", **head}, []
     entries = found.entries
-    oldest = entries[0].offset if entries else found.latest + 1
+    oldest = found.oldest if found.oldest is not None else found.latest + 1
     if epoch != found.epoch or offset > found.latest:
         return {"status": "gap", **head, "oldest": oldest}, []
     if offset == found.latest:

@@ -58,7 +58,9 @@ for i = 1, #KEYS / 2 do
   if after ~= '-' then
     found = redis.call('XRANGE', KEYS[2 * i], '(' .. after .. '-0', '+')
   end
-  out[i] = {head[1], head[2] or '0', found}
+  local first = redis.call('XRANGE', KEYS[2 * i], '-', '+', 'COUNT', 1)
+  local oldest = first[1] and first[1][1] or ''
+  out[i] = {head[1], head[2] or '0', found, oldest}
 end
 return out
 """
@@ -98,7 +100,7 @@ class RedisHistory:
         rows = await self._read(keys=self._keys(namespace, names), args=args)
         oldest_kept = time.time() - self.ttl
         out: dict[str, Slice] = {}
-        for name, (epoch, latest, found) in zip(names, rows, strict=True):
+        for name, (epoch, latest, found, first) in zip(names, rows, strict=True):
             entries = []
             for entry_id, fields in found:
                 values = dict(zip(fields[::2], fields[1::2], strict=True))
@@ -114,7 +116,10 @@ class RedisHistory:
                         positions=orjson.loads(values[b"p"]),
                     )
                 )
-            out[name] = Slice(epoch.decode(), int(latest), entries)
+            oldest = int(first.split(b"-", 1)[0]) if first else int(latest) + 1
+            if entries and entries[0].offset > oldest and int(entries[0].offset) > after[name] + 1:
+                oldest = entries[0].offset  # the older ones are past their age
+            out[name] = Slice(epoch.decode(), int(latest), entries, oldest)
         return out
 
     async def close(self) -> None:

@@ -38,6 +38,7 @@ class Slice:
     epoch: str
     latest: int
     entries: list[Entry] = field(default_factory=list)
+    oldest: int | None = None  # the oldest offset still held (latest + 1 when none)
 
 
 class History(Protocol):
@@ -108,7 +109,9 @@ class MemoryHistory:
                 if offset >= 0
                 else []
             )
-            out[name] = Slice(target.epoch, target.latest, entries)
+            held = (e.offset for e in target.entries if e.ts >= oldest_kept)
+            oldest = next(held, target.latest + 1)
+            out[name] = Slice(target.epoch, target.latest, entries, oldest)
         return out
 
     def _sweep(self, now: float) -> None:
