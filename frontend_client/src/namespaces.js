@@ -19,8 +19,14 @@ export class AlertsSocket extends RoomcastSocket {
 }
 
 export class ChatSocket extends RoomcastSocket {
-  join(room) {
-    return this.call("join", { room });
+  /** Join; on a re-join, the messages missed since the last one seen are replayed (events
+   * `message`, then "recovered" or "gap"). */
+  async join(room) {
+    const joined = await this.call("join", { room });
+    const stream = `room:${room}`;
+    const known = this.streams.positions.get(stream);
+    await this.recover({ [stream]: known ? { o: known.o, e: known.e } : {} });
+    return joined;
   }
 
   leave(room) {
@@ -46,11 +52,16 @@ export class ChatSocket extends RoomcastSocket {
 }
 
 export class DnsSocket extends RoomcastSocket {
-  subscribe(zoneId) {
-    return this.call("subscribe", { zone_id: zoneId });
+  /** Subscribe; the zone's position is kept, so a reconnect resubscribes it and replays the
+   * record changes missed meanwhile. */
+  async subscribe(zoneId) {
+    const answer = await this.call("subscribe", { zone_id: zoneId });
+    await this.recover({ [`zone:${zoneId}`]: {} });
+    return answer;
   }
 
   unsubscribe(zoneId) {
+    this.streams.positions.delete(`zone:${zoneId}`);
     return this.call("unsubscribe", { zone_id: zoneId });
   }
 
