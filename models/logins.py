@@ -37,6 +37,19 @@ class Login(Model):
         return f"login {self.id} of user {self.user_id}"
 
 
+class SpentWsToken(Model):
+    """A ws-token that opened a socket: the insert is the spend (server.spent_tokens)."""
+
+    jti = fields.CharField(primary_key=True, max_length=64)
+    expires_at = fields.DatetimeField(index=True)
+
+    class Meta:
+        table = "spent_ws_tokens"
+
+    def __str__(self) -> str:
+        return f"spent ws-token {self.jti}"
+
+
 @dataclass(frozen=True)
 class TokenPair:
     user: User

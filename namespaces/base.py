@@ -40,6 +40,9 @@ P = TypeVar("P", bound=BaseModel)
 EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 LIFECYCLE = {"connect", "disconnect"}
 _post_connect_tasks: set[asyncio.Task] = set()
+# A connect that takes longer (database or Redis not answering) is refused with 4503, well
+# before a client's own connect timeout.
+CONNECT_BUDGET = 4.0
 
 
 class Refused(socketio.exceptions.ConnectionRefusedError):
@@ -60,6 +63,26 @@ def _refusal(exc: RoomcastError) -> Refused:
     return Refused(4001, "invalid_token", exc.message)
 
 
+def _unservable(exc: BaseException) -> Refused:
+    """The refusal of a connect that failed for the server's sake, not the client's."""
+    from redis.exceptions import RedisError
+    from tortoise.exceptions import BaseORMException
+
+    transient: tuple[type[BaseException], ...] = (TimeoutError, OSError, BaseORMException)
+    transient += (RedisError,)
+    try:
+        import asyncpg
+
+        transient += (asyncpg.PostgresError, asyncpg.InterfaceError)
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        pass
+    if isinstance(exc, transient):
+        return Refused(
+            4503, "unavailable", "the server cannot serve connections right now; retry shortly"
+        )
+    return Refused(4500, "internal_error", "internal error while connecting")
+
+
 class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
     allow_guests = False
     # Per-socket event budget: sustained rate per second and burst.
@@ -76,13 +99,22 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
 
     async def on_connect(self, sid: str, environ: dict, auth_data: Any = None) -> None:
         try:
-            identity = await self.authenticate(environ, auth_data)
+            await asyncio.wait_for(self._connect(sid, environ, auth_data), CONNECT_BUDGET)
         except Refused as refusal:
             self.rt.metrics.auth_refusals.labels("socket", refusal.reason).inc()
             raise
+        except Exception as exc:
+            # Anything else would escape python-socketio's connect handling: the client
+            # would get no CONNECT_ERROR at all and wait out its own timeout.
+            refusal = _unservable(exc)
+            log.error("connect to %s refused (%s): %r", self.namespace, refusal.reason, exc)
+            self.rt.metrics.auth_refusals.labels("socket", refusal.reason).inc()
+            raise refusal from None
+
+    async def _connect(self, sid: str, environ: dict, auth_data: Any) -> None:
+        identity = await self.authenticate(environ, auth_data)
         await self.admit(sid, identity)
         await self.save_session(sid, identity.as_session())
-        self.rt.metrics.sockets.labels(self.namespace).inc()
         wanted, bad_recover = self.recovery_request(auth_data)
         if identity.user_id is not None:
             # A stream being recovered is joined once its missed events are queued.
@@ -92,6 +124,7 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
             if identity.is_staff and STAFF not in wanted:
                 await self.enter_room(sid, STAFF)
             self._schedule_expiry(sid, identity)
+        self.rt.metrics.sockets.labels(self.namespace).inc()
         if self.settings.rate_limits:
             self._buckets[sid] = (
                 TokenBucket(rate=self.guest_event_rate, burst=self.guest_event_burst)
@@ -217,6 +250,12 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
     # --- events ---------------------------------------------------------------------------
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        # Counted, so that a graceful stop waits for running handlers before the database
+        # closes (server.drain).
+        with self.rt.handlers.track():
+            return await self._dispatch(event, *args)
+
+    async def _dispatch(self, event: str, *args: Any) -> Any:
         if event in LIFECYCLE:
             sid = args[0] if args else None
             if sid is not None and self.server.manager.is_connected(sid, self.namespace):

@@ -1,7 +1,8 @@
 """/chat namespace: join and leave rooms, post messages, typing, history, presence.
 
 A socket's joined rooms are its Socket.IO rooms `room:<slug>` (kept by the manager), so the
-namespace holds no state of its own; presence counts live in `server.presence`.
+namespace holds only which presence entries each socket holds; the counts live in
+`server.presence` (runtime.presence).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from server.broadcast import chat as broadcast
 from server.broadcast.chat import chat_room
 from server.errors import Forbidden
 from server.identity import Identity
-from server.presence import Presence
 from server.runtime import Runtime
 
 
@@ -31,12 +31,10 @@ class ChatNamespace(AuthedNamespace):
 
     def __init__(self, namespace: str, runtime: Runtime) -> None:
         super().__init__(namespace, runtime)
-        self.presence = Presence(redis=runtime.redis, prefix=runtime.settings.redis_prefix)
-
-    def joined(self, sid: str) -> list[str]:
-        """The slugs of the rooms this socket has joined."""
-        prefix = chat_room("")
-        return [room[len(prefix) :] for room in self.rooms(sid) if room.startswith(prefix)]
+        self.presence = runtime.presence
+        # sid -> (its brief, the slugs whose presence it holds); released on disconnect with
+        # no I/O, so nothing can make a disconnect forget an entry.
+        self._held: dict[str, tuple[dict, set[str]]] = {}
 
     def require_joined(self, sid: str, slug: str) -> None:
         if chat_room(slug) not in self.rooms(sid):
@@ -46,23 +44,23 @@ class ChatNamespace(AuthedNamespace):
         req = self.parse(RoomRef, data)
         identity = await self.identity(sid)
         room = await chat.get_room(slug=req.room, caller=caller_of(identity))
-        first = False
-        # Checked and entered with no await in between, so a doubled join counts once.
-        if chat_room(room.slug) not in self.rooms(sid):
+        brief = identity.brief()
+        held = self._held.get(sid)
+        if held is None:
+            if not self.server.manager.is_connected(sid, self.namespace):
+                return {}  # the socket went while we looked the room up
+            held = self._held[sid] = (brief, set())
+        # Checked and counted with no await in between, so a doubled join counts once and a
+        # disconnect (which releases what the socket holds) cannot slip between.
+        if room.slug not in held[1]:
+            held[1].add(room.slug)
+            self.presence.enter(room.slug, brief, sid)
             await self.enter_room(sid, chat_room(room.slug))
-            if not identity.is_guest:
-                first = await self.presence.enter(room.slug, identity.user_id)
-                if not self.server.manager.is_connected(sid, self.namespace):
-                    # The socket went while we counted it; its disconnect may have run
-                    # before our count, so take the count back ourselves.
-                    await self.presence.leave(room.slug, identity.user_id)
-                    return {}
+        # The store reports the cluster-wide transition and the writer announces it; wait for
+        # it (bounded) so that `present` includes this socket's entry.
+        await self.presence.settle(room.slug, brief)
         messages = await chat.history(room=room)
         present = await self.presence.present(room.slug)
-        if first:
-            await broadcast.presence(
-                self.server, room.slug, identity.brief(), "joined", skip_sid=sid
-            )
         return {
             "room": chat.room_dict(room),
             "history": [chat.message_dict(m, room.slug) for m in messages],
@@ -71,35 +69,32 @@ class ChatNamespace(AuthedNamespace):
 
     async def on_leave(self, sid: str, data: Any) -> dict:
         req = self.parse(RoomRef, data)
-        identity = await self.identity(sid)
+        held = self._held.get(sid)
         # Leaving a room one is not in is a no-op, as Socket.IO users expect.
-        if chat_room(req.room) in self.rooms(sid):
+        if held is not None and req.room in held[1]:
+            held[1].discard(req.room)
+            self.presence.leave(req.room, held[0], sid)
             await self.leave_room(sid, chat_room(req.room))
-            await self._gone(sid, identity, req.room)
         return {"room": req.room}
 
     async def before_disconnect(self, sid: str) -> None:
-        identity = await self.identity(sid)
-        for slug in self.joined(sid):
-            await self._gone(sid, identity, slug)
-
-    async def _gone(self, sid: str, identity: Identity, slug: str) -> None:
-        if identity.is_guest:
-            return
-        if await self.presence.leave(slug, identity.user_id):
-            await broadcast.presence(self.server, slug, identity.brief(), "left", skip_sid=sid)
+        brief, slugs = self._held.pop(sid, (None, ()))
+        for slug in slugs:
+            self.presence.leave(slug, brief, sid)
 
     async def on_message(self, sid: str, data: Any) -> dict:
         req = self.parse(NewMessage, data)
         self.require_joined(sid, req.room)
         identity = await self.identity(sid)
         room = await chat.find_room(req.room)
-        message, created = await chat.post_message(
+        message, _created = await chat.post_message(
             room=room, caller=caller_of(identity), body=req.body, client_id=req.client_id
         )
         payload = chat.message_dict(message, room.slug)
-        if created:
-            await broadcast.message(self.server, payload)
+        # A retry is broadcast again: the node that stored the first try may have died before
+        # its broadcast (at least once; clients drop duplicates by `id`, docs/chat.md).
+        await broadcast.message(self.server, payload)
+        await self.rt.handed_to_bus()
         return payload
 
     async def on_typing(self, sid: str, data: Any) -> None:

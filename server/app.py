@@ -13,7 +13,9 @@ from sanic.response import HTTPResponse
 from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
 from server.api import blueprints
+from server.api.openapi import SWAGGER_HTML, add_security_schemes
 from server.db import close_database, open_database
+from server.drain import drain
 from server.errors import PayloadTooLarge
 from server.http import JsonErrorHandler, error_response
 from server.runtime import Runtime
@@ -21,6 +23,13 @@ from server.settings import Settings, warn_about
 from server.sockets import make_sio
 
 log = logging.getLogger("roomcast.app")
+API_DESCRIPTION = (
+    "The REST half of Roomcast. The whole wire contract (REST, socket events, rooms, error "
+    "codes) is docs/protocol.md in the repository; the Socket.IO half is described by the "
+    "AsyncAPI document at /docs/asyncapi.json (rendered at /docs/asyncapi). Authenticate with "
+    "`Authorization: Bearer <access token>` from POST /api/v1/auth/login, or the "
+    "`access_token` cookie that login sets."
+)
 _names = itertools.count(1)
 
 
@@ -35,12 +44,16 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     )
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.MOTD = False  # its "mode: production, ASGI" banner misled; serve prints the URL
     app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS_UI_REDOC = False  # Redoc would load from a CDN; Swagger UI is vendored
+    app.config.OAS_PATH_TO_SWAGGER_HTML = str(SWAGGER_HTML)
     app.config.OAS_URL_PREFIX = "/docs"
     app.config.API_TITLE = "Roomcast"
     app.config.API_VERSION = "1"
-    app.config.API_DESCRIPTION = "REST half of Roomcast; the wire contract is PROTOCOL.md"
+    app.config.API_DESCRIPTION = API_DESCRIPTION
     app.config.CORS = False
+    add_security_schemes(app)
     # TouchUp rewrites shared classes at start-up, which breaks a second app in one process.
     app.config.TOUCHUP = False
     app.ctx.rt = runtime
@@ -62,6 +75,15 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
             await ensure_default_rooms()
         except Exception as exc:
             log.error("could not create the default chat rooms: %s", exc)
+
+    @app.before_server_stop
+    async def _drain(app: Sanic) -> None:
+        # Handlers finish, presence is released and the bus flushed before the database
+        # and Redis close (server.drain has the whole sequence).
+        try:
+            await drain(runtime)
+        except Exception:
+            log.exception("graceful drain failed")
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:

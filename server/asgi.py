@@ -3,7 +3,8 @@
 Run it with the options of `UVICORN_OPTIONS` (`roomcast serve` does); on the command line:
 
     uvicorn --factory server.asgi:create --loop uvloop --http httptools \\
-        --ws websockets-sansio --ws-per-message-deflate false --no-access-log
+        --ws websockets-sansio --ws-per-message-deflate false --no-access-log \\
+        --timeout-graceful-shutdown 10
 
 Why (docs/performance.md has the figures): uvloop and httptools are the fastest loop and HTTP
 parser; websockets-sansio is the implementation whose frames server/fastpath/wsdirect writes
@@ -31,14 +32,18 @@ UVICORN_OPTIONS: dict[str, Any] = {
 }
 
 
-def uvicorn_flags() -> list[str]:
-    """UVICORN_OPTIONS as `uvicorn` command-line flags (test nodes and benchmarks run the CLI)."""
+def uvicorn_flags(drain_seconds: int = 10) -> list[str]:
+    """UVICORN_OPTIONS as `uvicorn` command-line flags (test nodes and benchmarks run the CLI).
+
+    `--timeout-graceful-shutdown` bounds uvicorn's half of a graceful stop (waiting for open
+    requests); pass ROOMCAST_DRAIN_SECONDS (server.drain)."""
     o = UVICORN_OPTIONS
     deflate = "true" if o["ws_per_message_deflate"] else "false"
     flags = ["--loop", o["loop"], "--http", o["http"], "--ws", o["ws"]]
     flags += ["--ws-per-message-deflate", deflate]
     if not o["access_log"]:
         flags.append("--no-access-log")
+    flags += ["--timeout-graceful-shutdown", str(drain_seconds)]
     return flags
 
 

@@ -1,5 +1,5 @@
-"""The `roomcast` command line: serve, migrate, seed-demo, create-user, token, send-alert,
-and the terminal client: watch, call.
+"""The `roomcast` command line: serve, cluster, migrate, seed-demo, create-user, token,
+send-alert, and the terminal client: watch, call.
 
 Every sub-command reads its configuration from ROOMCAST_* variables (server.settings); the
 flags only override a few of them. Expected failures (bad settings, a conflict, an unknown
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from server.errors import RoomcastError
-from server.settings import Settings, SettingsError, load_settings
+from server.settings import Settings, SettingsError, load_settings, sqlite_path
 
 EXIT_ERROR = 2
 
@@ -54,14 +54,63 @@ def _describe(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def database_label(settings: Settings) -> str:
+    """The database as a person would name it: the SQLite file, or the URL sans password."""
+    path = sqlite_path(settings.database_url)
+    if path is not None:
+        return str(path.resolve())
+    url = settings.database_url
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        url = f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
+    return url
+
+
+def _prepare_sqlite_dir(settings: Settings) -> None:
+    path = sqlite_path(settings.database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _missing_table(exc: BaseException) -> str | None:
+    text = str(exc)
+    for marker in ("no such table: ", "relation "):
+        if marker in text and ("no such table" in text or "does not exist" in text):
+            return text.split(marker, 1)[1].split()[0].strip('"')
+    return None
+
+
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[object]]) -> object:
+    """Run `work` with the database open; a database that was never migrated is one clear line.
+
+    Opening an absent SQLite file would silently create an empty one: refuse that instead.
+    """
     from server.db import close_database, open_database
 
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        raise CliError(f"no database at {path.resolve()}: run `roomcast migrate` first")
     await open_database(settings.database_url)
     try:
         return await work()
+    except Exception as exc:
+        table = _missing_table(exc)
+        if table is None:
+            raise
+        raise CliError(
+            f"no such table: {table} in {database_label(settings)}: run `roomcast migrate`"
+        ) from None
     finally:
         await close_database()
+
+
+def _refuse_demo_in_production(settings: Settings) -> None:
+    if settings.is_production:
+        raise CliError(
+            "the demo users have published passwords: refusing to create them with "
+            "ROOMCAST_ENV=production (make real accounts with `roomcast create-user`)"
+        )
 
 
 # --- sub-commands -------------------------------------------------------------------------
@@ -71,7 +120,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from server.migrate import apply_migrations
 
     settings = load_settings()
+    _prepare_sqlite_dir(settings)
     applied = asyncio.run(apply_migrations(settings.database_url))
+    print(f"database: {database_label(settings)}")
     if applied:
         for name in applied:
             print(f"applied {name}")
@@ -84,6 +135,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     from server.demo import seed_demo
 
     settings = load_settings()
+    _refuse_demo_in_production(settings)
     created = asyncio.run(_with_database(settings, seed_demo))
     for demo in created:
         print(f"created {demo.email} (password {demo.password})")
@@ -154,10 +206,11 @@ def cmd_send_alert(args: argparse.Namespace) -> int:
     from server.send_alert import send_through_redis, send_through_server
 
     settings = load_settings()
+    user_id = asyncio.run(_with_database(settings, lambda: _user_id_of(args.user)))
     try:
         payload = NewAlert.model_validate(
             {
-                "user_id": args.user_id,
+                "user_id": user_id,
                 "breach_id": args.breach_id,
                 "title": args.title,
                 "severity": args.severity.upper(),
@@ -171,8 +224,23 @@ def cmd_send_alert(args: argparse.Namespace) -> int:
     else:
         url = args.server_url or f"http://{settings.host}:{settings.port}"
         alert = asyncio.run(send_through_server(settings, payload, url))
-    print(f"alert {alert['id']} sent to user {alert['user_id']}")
+    print(f"alert {alert['id']} sent to user {alert['user_id']} ({args.user.strip()})")
     return 0
+
+
+async def _user_id_of(who: str) -> int:
+    """A user id from an id or an email, so that `send-alert alice@example.com` works."""
+    from models.users import User
+    from server.errors import NotFound
+
+    who = who.strip()
+    if who.isdigit():
+        user = await User.get_or_none(id=int(who))
+    else:
+        user = await User.get_or_none(email=who.lower())
+    if user is None:
+        raise NotFound("user", message=f"user {who!r} not found (give an email or a user id)")
+    return user.id
 
 
 def _client_credentials(args: argparse.Namespace):
@@ -224,6 +292,7 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from server import serve
     from server.logs import configure_logging
 
     settings = load_settings()
@@ -236,42 +305,111 @@ def cmd_serve(args: argparse.Namespace) -> int:
         changes["port"] = args.port
     if changes:
         settings = settings.with_changes(**changes)
+    if args.demo:
+        _refuse_demo_in_production(settings)
     configure_logging(log_format=settings.log_format, level=settings.log_level)
+    # The port first: a busy port must stop us before migrating or printing passwords.
+    try:
+        sock = serve.bind(settings.host, settings.port)
+    except serve.PortBusy as exc:
+        raise CliError(str(exc)) from None
+    url = serve.public_url(sock)
 
     async def prepare() -> list:
         from server.demo import seed_demo
         from server.migrate import apply_migrations
 
         if not args.no_migrate:
+            _prepare_sqlite_dir(settings)
             await apply_migrations(settings.database_url)
         if args.demo:
             return await _with_database(settings, seed_demo)
         return []
 
-    asyncio.run(prepare())
+    try:
+        asyncio.run(prepare())
+    except BaseException:
+        sock.close()
+        raise
+    print(f"database: {database_label(settings)}", flush=True)
     if args.demo:
         from server.demo import demo_table
 
-        host = settings.host
-        shown = f"[{host}]" if ":" in host else host
-        if host in {"0.0.0.0", "::"}:
-            shown = "127.0.0.1"
-        print(demo_table(f"http://{shown}:{settings.port}/"), flush=True)
-
-    import uvicorn
+        print(demo_table(f"{url}/"), flush=True)
 
     from server.app import create_asgi
     from server.asgi import UVICORN_OPTIONS
 
-    uvicorn.run(
-        create_asgi(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        ws_max_size=settings.max_socket_message_bytes + 65536,
-        **UVICORN_OPTIONS,
-    )
+    serve.run(create_asgi(settings), settings, sock, UVICORN_OPTIONS)
     return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from server.cluster import ClusterError, ClusterOptions, run_cluster
+    from server.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(log_format=settings.log_format, level="WARNING")
+    for flag, value in (("--port", args.port), ("--base-port", args.base_port)):
+        if not 0 <= value <= 65535:
+            raise CliError(f"{flag} must be between 0 and 65535, got {value}")
+    if args.stop_timeout <= 0:
+        raise CliError(f"--stop-timeout must be positive, got {args.stop_timeout}")
+    if args.demo and settings.is_production:
+        raise CliError(
+            "--demo creates users with published passwords: not with ROOMCAST_ENV=production"
+        )
+    options = ClusterOptions(
+        nodes=args.nodes,
+        host=args.host,
+        port=args.port,
+        base_port=args.base_port,
+        redis_url=args.redis_url,
+        database_url=args.database_url,
+        demo=args.demo,
+        state_dir=args.state_dir,
+        nginx=args.nginx,
+        stop_timeout=args.stop_timeout,
+    )
+    try:
+        return run_cluster(options, settings)
+    except ClusterError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _add_cluster_command(sub) -> None:
+    cluster = sub.add_parser(
+        "cluster",
+        help="run N nodes on one database and Redis behind a local nginx until Ctrl-C",
+        description="Migrate once, start N `roomcast serve` nodes on 127.0.0.1 (ports "
+        "BASE_PORT, BASE_PORT+1, ...) sharing ROOMCAST_DATABASE_URL and ROOMCAST_REDIS_URL, "
+        "and nginx in front of them (deploy/nginx/local.conf.template) on --port. "
+        "Ctrl-C or SIGTERM stops nginx and every node.",
+    )
+    cluster.add_argument("nodes", type=int, metavar="N", help="how many nodes (1-64)")
+    cluster.add_argument(
+        "--port", type=int, default=8080, help="nginx port (default 8080; 0: any free)"
+    )
+    cluster.add_argument(
+        "--host", default="127.0.0.1", help="address nginx listens on (default 127.0.0.1)"
+    )
+    cluster.add_argument(
+        "--base-port", type=int, default=8001, help="first node port (default 8001; 0: any free)"
+    )
+    cluster.add_argument("--redis-url", help="Redis for every node (default ROOMCAST_REDIS_URL)")
+    cluster.add_argument(
+        "--database-url", help="PostgreSQL for every node (default ROOMCAST_DATABASE_URL)"
+    )
+    cluster.add_argument("--demo", action="store_true", help="create demo users if missing")
+    cluster.add_argument("--state-dir", help="config, pid and logs (default: a new temp dir)")
+    cluster.add_argument("--nginx", help="nginx binary (default /usr/sbin/nginx, then PATH)")
+    cluster.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=20.0,
+        help="seconds the nodes get to stop before they are killed (default 20)",
+    )
+    cluster.set_defaults(func=cmd_cluster)
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -290,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="create demo users if missing")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
     serve.set_defaults(func=cmd_serve)
+    _add_cluster_command(sub)
 
     migrate = sub.add_parser("migrate", help="apply pending migrations to ROOMCAST_DATABASE_URL")
     migrate.set_defaults(func=cmd_migrate)
@@ -316,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="With ROOMCAST_REDIS_URL the alert is emitted through Redis; without it, "
         "the running server is asked over REST (signed in as the first staff user).",
     )
-    alert.add_argument("user_id", type=int, metavar="USER_ID")
+    alert.add_argument("user", metavar="USER_EMAIL_OR_ID")
     alert.add_argument("--title", required=True)
     alert.add_argument("--severity", default="MEDIUM", help="LOW, MEDIUM, HIGH or CRITICAL")
     alert.add_argument("--confidence", type=float, default=1.0, help="0 to 1 (default 1)")

@@ -11,9 +11,20 @@ NAMES = ("access_token", "refresh_token")
 
 
 def _secure(request: Request) -> bool:
-    forced = request.app.ctx.rt.settings.secure_cookies
-    if forced is not None:
-        return forced
+    settings = request.app.ctx.rt.settings
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    # Under uvicorn the ASGI scope's scheme is https when the connection is TLS, or when a
+    # proxy uvicorn trusts (FORWARDED_ALLOW_IPS) said X-Forwarded-Proto: https; Sanic's own
+    # request.scheme reads neither.
+    scope = getattr(request.transport, "scope", None) or {}
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    if request.client_ip in settings.trusted_proxies:
+        # Behind nginx terminating TLS (deploy/nginx/) with uvicorn's proxy headers off.
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        if proto:
+            return proto in ("https", "wss")
     return request.scheme in ("https", "wss")
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from server.fastpath.swallowed import SwallowedCollector
 
 
 class Metrics:
@@ -42,5 +45,40 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.registry.register(SwallowedCollector())
+
+    def watch_bus(self, manager) -> None:
+        """Export the bus manager's outbox and counters (server/fastpath/redis_stream.py)."""
+        self.registry.register(_BusCollector(manager))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _BusCollector:
+    def __init__(self, manager) -> None:
+        self.manager = manager
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        outbox, stats = self.manager.outbox, self.manager.bus_stats
+        yield GaugeMetricFamily(
+            "roomcast_bus_outbox_messages", "Messages waiting for Redis", value=len(outbox)
+        )
+        yield GaugeMetricFamily(
+            "roomcast_bus_outbox_bytes", "Bytes waiting for Redis", value=outbox.bytes
+        )
+        counters = {
+            "dropped": ("Messages refused by the full outbox (never sent)", outbox.dropped),
+            "written": ("Messages written to the stream", outbox.written),
+            "duplicates": ("Entries dropped as already seen", stats.duplicates),
+            "gaps": ("Sequence gaps seen (messages lost inside Redis)", stats.gaps),
+            "redis_restarts": ("Redis restarts detected", stats.restarts),
+            "write_errors": ("Failed stream writes (retried)", stats.write_errors),
+            "read_errors": ("Failed stream reads (resumed)", stats.read_errors),
+            "skipped": ("Entries skipped undecoded: room not held here", stats.skipped),
+        }
+        for name, (help_text, value) in counters.items():
+            yield CounterMetricFamily(f"roomcast_bus_{name}", help_text, value=value)

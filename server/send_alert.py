@@ -1,8 +1,10 @@
 """`roomcast send-alert`: store an alert and deliver it from a process that is not the server.
 
-With Redis configured the command stores the alert itself and emits through a write-only
-Redis manager: every node delivers it to that user's sockets. Without Redis there is one
-server process holding the sockets, so the command asks it over REST (`POST /api/v1/alerts`),
+With Redis configured the command stores the alert itself and hands the events to the bus
+(the Redis Stream every node reads, docs/cluster.md): every node delivers them to that user's
+sockets. When Redis does not take them within a few seconds the command fails (exit 1): the
+alert is then stored (the user sees it in `list`) but was not pushed live. Without Redis there
+is one server process holding the sockets, so the command asks it over REST (`POST /api/v1/alerts`),
 signed in as a staff user for one minute; that login is revoked afterwards.
 """
 
@@ -12,8 +14,8 @@ import json
 import urllib.error
 import urllib.request
 
-import socketio
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from models import alerts
 from models.alerts import NewAlert
@@ -25,26 +27,45 @@ from server.errors import NotFound, RoomcastError
 from server.history import attach
 from server.runtime import make_history
 from server.settings import Settings
+from server.sockets import redis_manager
+
+HAND_OVER_TIMEOUT = 5.0
 
 
 async def send_through_redis(settings: Settings, payload: NewAlert) -> dict:
+    await _redis_answers(settings)  # before storing: no alert stored when the bus is down
     await open_database(settings.database_url)
     try:
         alert = await alerts.create_alert(**payload.model_dump())
-        manager = socketio.AsyncRedisManager(
-            settings.redis_url, channel=f"{settings.redis_prefix}:sio", write_only=True
-        )
+        manager = redis_manager(settings, write_only=True)
         history_redis = Redis.from_url(settings.redis_url)
         attach(manager, make_history(settings, history_redis))  # replayable like the server's
         try:
             await new_alert(manager, alert)
         finally:
             await history_redis.aclose()
-            if getattr(manager, "redis", None) is not None:
-                await manager.redis.aclose()
+            handed_over = await manager.close_bus(timeout=HAND_OVER_TIMEOUT)
+        if not handed_over:
+            raise RoomcastError(
+                f"alert {alert.id} is stored but could not be handed to the bus: Redis at "
+                f"{settings.redis_url} did not take it within {HAND_OVER_TIMEOUT:.0f} s "
+                f"({manager.last_write_error or 'no answer'}); the user sees it in `list`"
+            )
         return alerts.alert_dict(alert)
     finally:
         await close_database()
+
+
+async def _redis_answers(settings: Settings) -> None:
+    client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        raise RoomcastError(
+            f"cannot reach Redis at {settings.redis_url} ({exc}): the alert was not stored"
+        ) from None
+    finally:
+        await client.aclose()
 
 
 async def send_through_server(settings: Settings, payload: NewAlert, server_url: str) -> dict:

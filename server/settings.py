@@ -14,6 +14,10 @@ from pathlib import Path
 
 log = logging.getLogger("roomcast.settings")
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+DATABASE_FILE = "roomcast.sqlite3"
 WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "test", "password"}
 MIN_SECRET_LENGTH = 32
 MAX_WS_TOKEN_TTL = 300
@@ -26,7 +30,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
-    database_url: str = "sqlite://roomcast.sqlite3"
+    database_url: str = f"sqlite://{DATABASE_FILE}"
     redis_url: str | None = None
     redis_prefix: str = "roomcast"
     jwt_secret: str = ""
@@ -50,6 +54,12 @@ class Settings:
     # Per-stream event history for replay after a reconnect (docs/recovery.md); 0 = off.
     history_size: int = 1000
     history_ttl: int = 300
+    # the cross-node bus (docs/cluster.md)
+    bus_outbox_messages: int = 100_000
+    bus_outbox_bytes: int = 64 * 1024 * 1024
+    bus_stream_maxlen: int = 100_000
+    data_dir: str = ".roomcast"
+    drain_seconds: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -77,6 +87,58 @@ def _int(name: str, value: str, *, low: int, high: int) -> int:
     if not low <= number <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
     return number
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """Where the SQLite file and the dev secret live when ROOMCAST_DATA_DIR is unset.
+
+    The same place from any working directory: `.roomcast/` in the checkout when Roomcast
+    runs from one (an editable install, a clone), else the per-user data directory.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "migrations").is_dir():
+        return checkout / ".roomcast"
+    base = environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
+    return Path(base) / "roomcast"
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of an SQLite URL (None for other databases and for :memory:)."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url[len("sqlite://") :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def _database_url(value: str, data_dir: Path) -> str:
+    url = value.strip()
+    if not url:
+        return f"sqlite://{data_dir / DATABASE_FILE}"
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise SettingsError(
+            "ROOMCAST_DATABASE_URL must be sqlite://PATH or postgres://USER@HOST:PORT/DB, "
+            f"got {url!r}"
+        )
+    return url
+
+
+def _redis_url(value: str) -> str | None:
+    url = value.strip()
+    if not url:
+        return None
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in REDIS_SCHEMES:
+        raise SettingsError(
+            f"ROOMCAST_REDIS_URL must be redis://HOST:PORT/DB (or rediss://, unix://), got {url!r}"
+        )
+    return url
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _dev_secret(path: Path) -> str:
@@ -112,8 +174,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 f"ROOMCAST_JWT_SECRET is too weak for production: use at least "
                 f"{MIN_SECRET_LENGTH} random characters"
             )
-    elif not secret:
-        secret_file = Path(get("ROOMCAST_DATA_DIR", ".roomcast")) / "dev-secret"
+    data_dir = Path(get("ROOMCAST_DATA_DIR", "").strip() or default_data_dir(env))
+    if mode != "production" and not secret:
+        secret_file = data_dir / "dev-secret"
         secret = _dev_secret(secret_file)
         generated = True
 
@@ -130,8 +193,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ws_ttl = _int("ROOMCAST_WS_TOKEN_TTL", get("ROOMCAST_WS_TOKEN_TTL", "60"), low=1, high=300)
     return Settings(
         env=mode,
-        database_url=get("ROOMCAST_DATABASE_URL", "").strip() or "sqlite://roomcast.sqlite3",
-        redis_url=get("ROOMCAST_REDIS_URL", "").strip() or None,
+        database_url=_database_url(get("ROOMCAST_DATABASE_URL", ""), data_dir),
+        redis_url=_redis_url(get("ROOMCAST_REDIS_URL", "")),
+        data_dir=str(data_dir),
         redis_prefix=get("ROOMCAST_REDIS_PREFIX", "roomcast").strip() or "roomcast",
         jwt_secret=secret,
         jwt_secret_generated=generated,
@@ -162,9 +226,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             high=1 << 30,
         ),
         log_format=log_format,
-        log_level=get("ROOMCAST_LOG_LEVEL", "INFO").strip().upper(),
+        log_level=_choice(
+            "ROOMCAST_LOG_LEVEL", get("ROOMCAST_LOG_LEVEL", "INFO").strip().upper(), LOG_LEVELS
+        ),
         bench=_bool("ROOMCAST_BENCH", get("ROOMCAST_BENCH", "0")),
         secure_cookies=None if secure is None else _bool("ROOMCAST_SECURE_COOKIES", secure),
+        drain_seconds=_int(
+            "ROOMCAST_DRAIN_SECONDS", get("ROOMCAST_DRAIN_SECONDS", "10"), low=1, high=300
+        ),
         trusted_proxies=tuple(
             p.strip()
             for p in get("ROOMCAST_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
@@ -176,6 +245,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         history_ttl=_int(
             "ROOMCAST_HISTORY_TTL", get("ROOMCAST_HISTORY_TTL", "300"), low=1, high=7 * 86400
         ),
+        bus_outbox_messages=_int(
+            "ROOMCAST_BUS_OUTBOX_MESSAGES",
+            get("ROOMCAST_BUS_OUTBOX_MESSAGES", "100000"),
+            low=100,
+            high=10_000_000,
+        ),
+        bus_outbox_bytes=_int(
+            "ROOMCAST_BUS_OUTBOX_BYTES",
+            get("ROOMCAST_BUS_OUTBOX_BYTES", str(64 * 1024 * 1024)),
+            low=64 * 1024,
+            high=1 << 34,
+        ),
+        bus_stream_maxlen=_int(
+            "ROOMCAST_BUS_STREAM_MAXLEN",
+            get("ROOMCAST_BUS_STREAM_MAXLEN", "100000"),
+            low=1000,
+            high=100_000_000,
+        ),
     )
 
 
@@ -184,7 +271,8 @@ def warn_about(settings: Settings) -> None:
     if settings.jwt_secret_generated:
         log.warning(
             "ROOMCAST_JWT_SECRET is not set: using a generated development secret stored in "
-            ".roomcast/dev-secret. Set ROOMCAST_JWT_SECRET for anything but local development."
+            "%s. Set ROOMCAST_JWT_SECRET for anything but local development.",
+            Path(settings.data_dir) / "dev-secret",
         )
     if not settings.rate_limits:
         log.warning("ROOMCAST_RATE_LIMITS=off: every rate limit is disabled")

@@ -30,13 +30,24 @@ def origin_rule(settings: Settings):
     return is_allowed
 
 
+def redis_manager(settings: Settings, *, write_only: bool = False) -> FastRedisManager:
+    """The cross-node bus manager (docs/cluster.md): stream `<prefix>:bus`, and the legacy
+    pub/sub channel `<prefix>:sio` that stock write-only emitters publish on."""
+    return FastRedisManager(
+        settings.redis_url,
+        channel=f"{settings.redis_prefix}:sio",
+        stream=f"{settings.redis_prefix}:bus",
+        write_only=write_only,
+        outbox_messages=settings.bus_outbox_messages,
+        outbox_bytes=settings.bus_outbox_bytes,
+        stream_maxlen=settings.bus_stream_maxlen,
+    )
+
+
 def make_sio(settings: Settings) -> FastAsyncServer:
     """python-socketio's AsyncServer with the fast paths of server/fastpath (same protocol)."""
     manager: FastManager | FastRedisManager
-    if settings.redis_url:
-        manager = FastRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}:sio")
-    else:
-        manager = FastManager()
+    manager = redis_manager(settings) if settings.redis_url else FastManager()
     return FastAsyncServer(
         async_mode="asgi",
         client_manager=manager,

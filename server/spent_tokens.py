@@ -1,31 +1,48 @@
 """Single use of websocket tokens: the first connect that presents one spends it.
 
-With Redis, SET NX makes the spend atomic across every node; without Redis there is one
-process, and a dict does the same.
+The database is the durable place (it outlives a Redis restart, and every node shares it):
+the spend is an INSERT into `spent_ws_tokens` keyed by the token's jti, so of two connects
+racing with one token, on any nodes, the primary key lets exactly one win. Rows are only
+needed until the token expires; expired ones are pruned now and then.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
+from datetime import UTC, datetime
 
-from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
+
+from models.common import utcnow
+from models.logins import SpentWsToken
+
+log = logging.getLogger("roomcast.auth")
+PRUNE_EVERY = 60.0  # seconds
 
 
 class SpentTokens:
-    def __init__(self, *, redis: Redis | None, prefix: str) -> None:
-        self.redis = redis
-        self.prefix = prefix
-        self._local: dict[str, float] = {}
+    def __init__(self) -> None:
+        self._pruned_at = 0.0
 
     async def spend(self, jti: str, *, expires_at: int) -> bool:
         """True if this call spent the token, False if it was spent already."""
-        ttl = max(1, int(expires_at - time.time()) + 1)
-        if self.redis is not None:
-            return bool(await self.redis.set(f"{self.prefix}:wsjti:{jti}", 1, nx=True, ex=ttl))
-        now = time.time()
-        if len(self._local) > 10_000:
-            self._local = {k: v for k, v in self._local.items() if v > now}
-        if jti in self._local:
+        await self._prune()
+        if len(jti) > 64:  # the column's size; our own tokens' jti are 32 hex digits
+            jti = hashlib.sha256(jti.encode()).hexdigest()
+        try:
+            await SpentWsToken.create(jti=jti, expires_at=datetime.fromtimestamp(expires_at, UTC))
+        except IntegrityError:
             return False
-        self._local[jti] = now + ttl
         return True
+
+    async def _prune(self) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
+            await SpentWsToken.filter(expires_at__lt=utcnow()).delete()
+        except Exception as exc:  # pruning is housekeeping; the spend itself must go on
+            log.warning("expired ws-tokens not pruned: %s", exc)

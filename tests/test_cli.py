@@ -21,6 +21,7 @@ def run_cli(cwd, *args, env=None, timeout=60) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMCAST_")}
     full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env["ROOMCAST_JWT_SECRET"] = SECRET
+    full_env["ROOMCAST_DATA_DIR"] = str(cwd)  # the default would be the checkout's .roomcast/
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args],

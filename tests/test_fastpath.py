@@ -322,14 +322,15 @@ async def test_a_polling_close_answers_the_pending_poll(nodes):
         opened = (await http.get(url)).text
         assert opened.startswith("0{")
         sid = json.loads(opened[1:])["sid"]
-        assert (await http.post(f"{url}&sid={sid}", content="40/fp,")).text == "OK"
+        assert (await http.post(f"{url}&sid={sid}", content="40/fp,")).text == "ok"
         assert (await http.get(f"{url}&sid={sid}")).text.startswith("40/fp,")
         held = asyncio.create_task(http.get(f"{url}&sid={sid}"))
         await asyncio.sleep(0.2)  # let the GET reach the server and wait there
         assert not held.done()
-        assert (await http.post(f"{url}&sid={sid}", content="1")).text == "OK"
+        assert (await http.post(f"{url}&sid={sid}", content="1")).text == "ok"
         answer = await asyncio.wait_for(held, 3)
-        assert answer.status_code == 200 and answer.text == "1"
+        # NOOP, as Node's engine.io (engine.io-protocol v4 suite, "forcefully closes")
+        assert answer.status_code == 200 and answer.text == "6"
 
 
 async def test_many_concurrent_calls_each_get_their_own_ack(nodes):

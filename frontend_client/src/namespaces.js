@@ -18,7 +18,29 @@ export class AlertsSocket extends RoomcastSocket {
   }
 }
 
+/** Wrap a `message` listener so that each message id reaches it once.
+ *
+ * Chat delivery is at least once (docs/chat.md): a retried `client_id` is broadcast again,
+ * with the stored message's `id`. The last `limit` ids are remembered. */
+export function dedupeById(fn, { limit = 1000 } = {}) {
+  const seen = new Set();
+  return (message) => {
+    const id = message?.id;
+    if (id !== undefined && id !== null) {
+      if (seen.has(id)) return;
+      seen.add(id);
+      if (seen.size > limit) seen.delete(seen.values().next().value);
+    }
+    fn(message);
+  };
+}
+
 export class ChatSocket extends RoomcastSocket {
+  /** Listen to chat messages, each id once (see dedupeById). Returns a remover. */
+  onMessage(fn, options) {
+    return this.on("message", dedupeById(fn, options));
+  }
+
   /** Join; on a re-join, the messages missed since the last one seen are replayed (events
    * `message`, then "recovered" or "gap"). */
   async join(room) {

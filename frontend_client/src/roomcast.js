@@ -12,7 +12,14 @@ import { NAMESPACE_HELPERS } from "./namespaces.js";
 import { RoomcastSocket } from "./socket.js";
 
 export { RoomcastError, tokenClaims } from "./errors.js";
-export { AlertsSocket, AnalyticsSocket, ChatSocket, CheckinsSocket, DnsSocket } from "./namespaces.js";
+export {
+  AlertsSocket,
+  AnalyticsSocket,
+  ChatSocket,
+  CheckinsSocket,
+  DnsSocket,
+  dedupeById,
+} from "./namespaces.js";
 export { RoomcastSocket } from "./socket.js";
 
 const trimSlash = (url) => url.replace(/\/+$/, "");

@@ -1,4 +1,4 @@
-// The per-namespace helpers against the contract (PROTOCOL.md): two clients watch chat,
+// The per-namespace helpers against the contract (docs/protocol.md): two clients watch chat,
 // DNS, check-ins and analytics events flow. A namespace whose handlers are not built yet
 // (a stub answering bad_request "unknown event") is skipped, saying so.
 
@@ -45,8 +45,10 @@ test("chat: a message from one client reaches another, with presence and typing"
   assert.equal(received.id, sent.id);
   assert.equal(received.body, body);
   assert.equal(received.author.id, alice.user.id);
-  // A retry with the same client_id returns the stored message and broadcasts nothing.
+  // A retry with the same client_id returns the stored message and broadcasts it again (at
+  // least once, same id: listeners drop it, see dedupeById).
   assert.equal((await a.sock.send("general", body, clientId)).id, sent.id);
+  assert.equal((await b.events.wait("message")).id, sent.id);
   assert.ok(await b.events.nothing("message"));
   const history = await b.sock.history("general", { limit: 5 });
   assert.equal(history.at(-1).id, sent.id);

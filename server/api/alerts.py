@@ -6,6 +6,8 @@ from sanic import Blueprint, Request
 
 from models import alerts
 from models.alerts import ListAlerts, NewAlert
+from server.api.openapi import doc
+from server.api.schemas import Alert, AlertList
 from server.broadcast import alerts as broadcast
 from server.http import (
     authenticated,
@@ -21,6 +23,7 @@ bp = Blueprint("alerts", url_prefix="/alerts")
 
 
 @bp.get("/")
+@doc("alerts", query=ListAlerts, ok=AlertList)
 @authenticated
 async def list_alerts(request: Request):
     """List the caller's alerts, newest first (`?unread_only=true&limit=`)."""
@@ -33,6 +36,7 @@ async def list_alerts(request: Request):
 
 
 @bp.post("/")
+@doc("alerts", body=NewAlert, ok=(201, Alert), auth="staff", errors=(404,))
 @staff_only
 async def create_alert(request: Request):
     """Create an alert for a user (staff only); it reaches every socket of that user."""
@@ -43,6 +47,7 @@ async def create_alert(request: Request):
 
 
 @bp.get("/<alert_id:int>")
+@doc("alerts", ok=Alert, errors=(404,))
 @authenticated
 async def get_alert(request: Request, alert_id: int):
     """One alert: the caller's own, or any for staff."""
@@ -52,6 +57,7 @@ async def get_alert(request: Request, alert_id: int):
 
 
 @bp.post("/<alert_id:int>/read")
+@doc("alerts", ok=Alert, errors=(404,))
 @authenticated
 async def mark_read(request: Request, alert_id: int):
     """Mark an alert read; the first time, every socket of its user hears about it."""

@@ -8,6 +8,8 @@ from sanic import Blueprint, Request
 from models import logins, users
 from models.common import Payload
 from server import auth
+from server.api.openapi import doc
+from server.api.schemas import Me, Tokens, WsToken
 from server.cookies import clear_auth_cookies, set_auth_cookies
 from server.errors import RateLimited, Unauthorized
 from server.http import (
@@ -48,6 +50,7 @@ def _tokens_response(request: Request, pair: logins.TokenPair, status: int):
 
 
 @bp.post("/register")
+@doc("auth", body=users.Registration, ok=(201, Tokens), auth=None, errors=(409, 429))
 async def register(request: Request):
     """Create an account and sign in."""
     await _limit(request, "register", limit=10, window=60)
@@ -58,6 +61,7 @@ async def register(request: Request):
 
 
 @bp.post("/login")
+@doc("auth", body=users.Credentials, ok=Tokens, auth=None, errors=(429,))
 async def login(request: Request):
     """Sign in with email and password; answers tokens and sets HttpOnly cookies."""
     await _limit(request, "login", limit=20, window=60)
@@ -68,6 +72,7 @@ async def login(request: Request):
 
 
 @bp.post("/refresh")
+@doc("auth", body=RefreshBody, body_required=False, ok=Tokens, auth=None, errors=(401, 429))
 async def refresh(request: Request):
     """Swap a refresh token (body wins over cookie) for a new pair; the old one dies."""
     await _limit(request, "refresh", limit=60, window=60)
@@ -90,6 +95,7 @@ async def refresh(request: Request):
 
 
 @bp.post("/logout")
+@doc("auth", ok=(204, None))
 @authenticated
 async def logout(request: Request):
     """Revoke this login's tokens and disconnect its live sockets on every node."""
@@ -103,6 +109,7 @@ async def logout(request: Request):
 
 
 @bp.post("/ws-token")
+@doc("auth", ok=WsToken)
 @authenticated
 async def ws_token(request: Request):
     """A short-lived token good for exactly one socket connection."""
@@ -120,6 +127,7 @@ async def ws_token(request: Request):
 
 
 @bp.get("/me")
+@doc("auth", ok=Me)
 async def me(request: Request):
     """The signed-in user."""
     return reply({"user": users.public_user(await current_user(request))})

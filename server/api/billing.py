@@ -18,6 +18,8 @@ from models.billing import (
     SubscriptionChange,
 )
 from models.users import User
+from server.api.openapi import doc
+from server.api.schemas import Invoice, InvoiceList, Subscription, SubscriptionList
 from server.broadcast import analytics as broadcast
 from server.http import (
     authenticated,
@@ -45,6 +47,7 @@ def list_scope(user: User, wanted: int | None) -> int | None:
 
 
 @bp.get("/subscriptions")
+@doc("billing", query=ListSubscriptions, ok=SubscriptionList, errors=(404,))
 @authenticated
 async def list_subscriptions(request: Request):
     """List subscriptions, newest first (`?status=&limit=&offset=`; staff: `&user_id=`)."""
@@ -60,6 +63,7 @@ async def list_subscriptions(request: Request):
 
 
 @bp.post("/subscriptions")
+@doc("billing", body=NewSubscription, ok=(201, Subscription), errors=(404,))
 @authenticated
 async def create_subscription(request: Request):
     """Open a subscription for the caller (staff: for `user_id`)."""
@@ -72,6 +76,7 @@ async def create_subscription(request: Request):
 
 
 @bp.get("/subscriptions/<subscription_id:int>")
+@doc("billing", ok=Subscription, errors=(404,))
 @authenticated
 async def get_subscription(request: Request, subscription_id: int):
     """One subscription: the caller's own, or any for staff."""
@@ -81,6 +86,7 @@ async def get_subscription(request: Request, subscription_id: int):
 
 
 @bp.patch("/subscriptions/<subscription_id:int>")
+@doc("billing", body=SubscriptionChange, ok=Subscription, errors=(404,))
 @authenticated
 async def update_subscription(request: Request, subscription_id: int):
     """Change a subscription's plan, status, price, currency or period."""
@@ -97,6 +103,7 @@ async def update_subscription(request: Request, subscription_id: int):
 
 
 @bp.delete("/subscriptions/<subscription_id:int>")
+@doc("billing", ok=(204, None), errors=(404,))
 @authenticated
 async def delete_subscription(request: Request, subscription_id: int):
     """Delete a subscription together with its invoices."""
@@ -112,6 +119,7 @@ async def delete_subscription(request: Request, subscription_id: int):
 
 
 @bp.get("/invoices")
+@doc("billing", query=ListInvoices, ok=InvoiceList, errors=(404,))
 @authenticated
 async def list_invoices(request: Request):
     """List invoices, newest first (`?status=&subscription_id=&limit=&offset=&user_id=`)."""
@@ -128,6 +136,7 @@ async def list_invoices(request: Request):
 
 
 @bp.post("/invoices")
+@doc("billing", body=NewInvoice, ok=(201, Invoice), errors=(404,))
 @authenticated
 async def create_invoice(request: Request):
     """Add an invoice to one of the caller's subscriptions (staff: to any)."""
@@ -139,6 +148,7 @@ async def create_invoice(request: Request):
 
 
 @bp.get("/invoices/<invoice_id:int>")
+@doc("billing", ok=Invoice, errors=(404,))
 @authenticated
 async def get_invoice(request: Request, invoice_id: int):
     """One invoice: the caller's own, or any for staff."""
@@ -148,6 +158,7 @@ async def get_invoice(request: Request, invoice_id: int):
 
 
 @bp.patch("/invoices/<invoice_id:int>")
+@doc("billing", body=InvoiceChange, ok=Invoice, errors=(404,))
 @authenticated
 async def update_invoice(request: Request, invoice_id: int):
     """Change an invoice's amount, status or due date."""
@@ -164,6 +175,7 @@ async def update_invoice(request: Request, invoice_id: int):
 
 
 @bp.delete("/invoices/<invoice_id:int>")
+@doc("billing", ok=(204, None), errors=(404,))
 @authenticated
 async def delete_invoice(request: Request, invoice_id: int):
     """Delete an invoice."""
@@ -174,6 +186,7 @@ async def delete_invoice(request: Request, invoice_id: int):
 
 
 @bp.post("/invoices/<invoice_id:int>/pay")
+@doc("billing", ok=Invoice, errors=(404, 409))
 @authenticated
 async def pay_invoice(request: Request, invoice_id: int):
     """Mark an invoice paid; one already paid is 409 `conflict`."""

@@ -7,6 +7,8 @@ from sanic import Blueprint, Request
 from models import chat
 from models.chat import Caller, HistoryQuery, NewMember, NewMessageBody, NewRoom
 from models.users import User, brief_user
+from server.api.openapi import doc
+from server.api.schemas import BriefUserList, Message, MessageList, Room, RoomList, RoomMember
 from server.broadcast import chat as broadcast
 from server.http import authenticated, current_user, items, parse_body, parse_query, reply
 
@@ -18,6 +20,7 @@ def caller_of(user: User) -> Caller:
 
 
 @bp.get("/rooms")
+@doc("chat", ok=RoomList)
 @authenticated
 async def list_rooms(request: Request):
     """List the rooms the caller may enter (public, their private ones; staff: all)."""
@@ -26,6 +29,7 @@ async def list_rooms(request: Request):
 
 
 @bp.post("/rooms")
+@doc("chat", body=NewRoom, ok=(201, Room), errors=(403, 409))
 @authenticated
 async def create_room(request: Request):
     """Create a room `{slug, name, kind}`; the creator becomes a member (staff rooms: staff)."""
@@ -36,6 +40,7 @@ async def create_room(request: Request):
 
 
 @bp.get("/rooms/<slug:str>")
+@doc("chat", ok=Room, errors=(403, 404))
 @authenticated
 async def get_room(request: Request, slug: str):
     """One room the caller may enter; a closed room is 403 (slugs are not secret)."""
@@ -44,6 +49,7 @@ async def get_room(request: Request, slug: str):
 
 
 @bp.get("/rooms/<slug:str>/members")
+@doc("chat", ok=BriefUserList, errors=(403, 404))
 @authenticated
 async def list_members(request: Request, slug: str):
     """The room's members as `{id, name, is_staff}`."""
@@ -53,6 +59,7 @@ async def list_members(request: Request, slug: str):
 
 
 @bp.post("/rooms/<slug:str>/members")
+@doc("chat", body=NewMember, body_name="NewRoomMember", ok=(201, RoomMember), errors=(403, 404))
 @authenticated
 async def add_member(request: Request, slug: str):
     """Add a member `{user_id}` (the room's creator or staff); 201 when new, 200 if already one."""
@@ -63,6 +70,7 @@ async def add_member(request: Request, slug: str):
 
 
 @bp.get("/rooms/<slug:str>/messages")
+@doc("chat", query=HistoryQuery, ok=MessageList, errors=(403, 404))
 @authenticated
 async def history(request: Request, slug: str):
     """Messages, oldest first: the newest `limit` (default 50, at most 100) before `before_id`."""
@@ -74,9 +82,11 @@ async def history(request: Request, slug: str):
 
 
 @bp.post("/rooms/<slug:str>/messages")
+@doc("chat", body=NewMessageBody, ok=(201, Message), errors=(403, 404, 429))
 @authenticated
 async def post_message(request: Request, slug: str):
-    """Post `{body, client_id?}`: stored, then broadcast; a retry answers 200 and emits nothing."""
+    """Post `{body, client_id?}`: stored, then broadcast; a retry answers 200 and is broadcast
+    again (the first try's node may have died before broadcasting; clients dedupe by id)."""
     new = parse_body(request, NewMessageBody)
     user = await current_user(request)
     room = await chat.get_room(slug=slug, caller=caller_of(user))
@@ -84,6 +94,6 @@ async def post_message(request: Request, slug: str):
         room=room, caller=caller_of(user), body=new.body, client_id=new.client_id
     )
     payload = chat.message_dict(message, room.slug)
-    if created:
-        await broadcast.message(request.app.ctx.sio, payload)
+    await broadcast.message(request.app.ctx.sio, payload)
+    await request.app.ctx.rt.handed_to_bus()
     return reply(payload, status=201 if created else 200)

@@ -17,6 +17,8 @@ from models.checkins import (
     MemberRef,
     NewMember,
 )
+from server.api.openapi import doc
+from server.api.schemas import Checkin, CheckinList, CheckinStats, Member, MemberList
 from server.broadcast import checkins as broadcast
 from server.http import (
     authenticated,
@@ -37,6 +39,7 @@ async def _actor(request: Request) -> ActingUser:
 
 
 @bp.get("/members")
+@doc("checkins", query=ListMembers, ok=MemberList)
 @authenticated
 async def list_members(request: Request):
     """List members: staff all, a user their linked ones (`?membership_status=&status=&limit=`)."""
@@ -46,6 +49,7 @@ async def list_members(request: Request):
 
 
 @bp.post("/members")
+@doc("checkins", body=NewMember, ok=(201, Member), auth="staff", errors=(404,))
 @staff_only
 async def create_member(request: Request):
     """Create a member (staff only), optionally linked to a user account."""
@@ -55,6 +59,7 @@ async def create_member(request: Request):
 
 
 @bp.get("/members/<member_id:int>")
+@doc("checkins", ok=Member, errors=(404,))
 @authenticated
 async def get_member(request: Request, member_id: int):
     """One member: any for staff, a linked one for a user."""
@@ -63,6 +68,7 @@ async def get_member(request: Request, member_id: int):
 
 
 @bp.patch("/members/<member_id:int>")
+@doc("checkins", body=MemberChange, ok=Member, auth="staff", errors=(404,))
 @staff_only
 async def update_member(request: Request, member_id: int):
     """Change a member's name, membership_status or user_id (staff only)."""
@@ -72,6 +78,7 @@ async def update_member(request: Request, member_id: int):
 
 
 @bp.delete("/members/<member_id:int>")
+@doc("checkins", ok=(204, None), auth="staff", errors=(404,))
 @staff_only
 async def delete_member(request: Request, member_id: int):
     """Delete a member and its check-ins (staff only); the staff board gets fresh stats."""
@@ -81,6 +88,7 @@ async def delete_member(request: Request, member_id: int):
 
 
 @bp.post("/members/<member_id:int>/checkout")
+@doc("checkins", ok=Checkin, errors=(403, 404, 409))
 @authenticated
 async def check_out(request: Request, member_id: int):
     """Check a member out; answers with the closed check-in."""
@@ -90,6 +98,7 @@ async def check_out(request: Request, member_id: int):
 
 
 @bp.get("/checkins")
+@doc("checkins", query=ListCheckins, ok=CheckinList)
 @authenticated
 async def list_checkins(request: Request):
     """List check-ins newest first (`?member_id=&open_only=true&limit=&offset=`)."""
@@ -99,6 +108,7 @@ async def list_checkins(request: Request):
 
 
 @bp.post("/checkins")
+@doc("checkins", body=MemberRef, ok=(201, Checkin), errors=(403, 404, 409))
 @authenticated
 async def check_in(request: Request):
     """Check a member in (`{member_id}`); answers 201 with the new check-in."""
@@ -109,6 +119,7 @@ async def check_in(request: Request):
 
 
 @bp.get("/checkins/stats")
+@doc("checkins", ok=CheckinStats, auth="staff")
 @staff_only
 async def stats(request: Request):
     """The staff board: `{checked_in_now, checkins_today, as_of}` (staff only)."""
@@ -116,6 +127,7 @@ async def stats(request: Request):
 
 
 @bp.get("/checkins/<checkin_id:int>")
+@doc("checkins", ok=Checkin, errors=(404,))
 @authenticated
 async def get_checkin(request: Request, checkin_id: int):
     """One check-in: any for staff, one of a linked member for a user."""

@@ -1,8 +1,9 @@
 """The dashboard page and the JS client, served as static files at /app/ (no build step).
 
 `frontend_client/` is laid out so that the page's relative imports work both in the source
-tree and when served: /app/dashboard/ (the page), /app/src/ (the library), /app/vendor/
-(socket.io-client's ESM build). Nothing else of that folder (tests, node_modules) is served.
+tree and when served: /app/dashboard/ (the console), /app/src/ (the library), /app/vendor/
+(socket.io-client, Chart.js, swagger-ui-dist, vendored from npm), /app/apidocs/ (the
+AsyncAPI page). Nothing else of that folder (tests, node_modules) is served.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from pathlib import Path
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
+from sanic_ext import openapi
 
 from server.errors import NotFound
 
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "frontend_client"
-SERVED = ("dashboard", "src", "vendor")
+SERVED = ("dashboard", "src", "vendor", "apidocs")
 PAGE = "/app/dashboard/"
 
 bp = Blueprint("dashboard")
@@ -54,18 +56,21 @@ def content_security_policy() -> str:
 
 
 @bp.get("/")
+@openapi.exclude()
 async def root(request: Request):
     """The dashboard (redirect)."""
     return _to_page()
 
 
 @bp.get("/app")
+@openapi.exclude()
 async def app_root(request: Request):
     """The dashboard (redirect)."""
     return _to_page()
 
 
 @bp.get("/app/dashboard")
+@openapi.exclude()
 async def page_without_slash(request: Request):
     """The dashboard (redirect): the page's relative imports need the trailing slash."""
     return _to_page()
@@ -92,5 +97,5 @@ if dashboard_installed():
             f"/app/{part}/",
             CLIENT_DIR / part,
             name=f"app_{part}",
-            index="index.html" if part == "dashboard" else None,
+            index="index.html" if part in ("dashboard", "apidocs") else None,
         )

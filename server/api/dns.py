@@ -9,6 +9,8 @@ from sanic.response import HTTPResponse
 from models import dns, dns_import, dns_records
 from models.common import Payload
 from models.dns import NewZone, RecordChange, RecordFields
+from server.api.openapi import doc
+from server.api.schemas import AuditList, ImportResult, Record, RecordList, Zone, ZoneList
 from server.broadcast import dns as broadcast
 from server.errors import BadRequest, Invalid, PayloadTooLarge
 from server.http import (
@@ -45,6 +47,7 @@ class ZoneFileBody(Payload):
 
 
 @bp.get("/zones")
+@doc("dns", ok=ZoneList)
 @authenticated
 async def list_zones(request: Request):
     """List zones: the caller's own; staff see every zone."""
@@ -53,6 +56,7 @@ async def list_zones(request: Request):
 
 
 @bp.post("/zones")
+@doc("dns", body=NewZone, ok=(201, Zone), errors=(409,))
 @authenticated
 async def create_zone(request: Request):
     """Create a zone owned by the caller (`{name}`, unique)."""
@@ -63,6 +67,7 @@ async def create_zone(request: Request):
 
 
 @bp.get("/zones/<zone_id:int>")
+@doc("dns", ok=Zone, errors=(404,))
 @authenticated
 async def get_zone(request: Request, zone_id: int):
     """One zone (the caller's, or any for staff)."""
@@ -71,6 +76,7 @@ async def get_zone(request: Request, zone_id: int):
 
 
 @bp.delete("/zones/<zone_id:int>")
+@doc("dns", ok=(204, None), errors=(404,))
 @authenticated
 async def delete_zone(request: Request, zone_id: int):
     """Delete a zone and its records; its subscribers get `zone_deleted`."""
@@ -81,6 +87,7 @@ async def delete_zone(request: Request, zone_id: int):
 
 
 @bp.get("/zones/<zone_id:int>/records")
+@doc("dns", ok=RecordList, errors=(404,))
 @authenticated
 async def list_records(request: Request, zone_id: int):
     """The zone's records, by name and type."""
@@ -91,6 +98,7 @@ async def list_records(request: Request, zone_id: int):
 
 
 @bp.post("/zones/<zone_id:int>/records")
+@doc("dns", body=RecordFields, ok=(201, Record), errors=(404,))
 @authenticated
 async def create_record(request: Request, zone_id: int):
     """Create a record; `record_created` reaches the zone's subscribers and staff."""
@@ -105,6 +113,7 @@ async def create_record(request: Request, zone_id: int):
 
 
 @bp.get("/records/<record_id:int>")
+@doc("dns", ok=Record, errors=(404,))
 @authenticated
 async def get_record(request: Request, record_id: int):
     """One record."""
@@ -114,6 +123,7 @@ async def get_record(request: Request, record_id: int):
 
 
 @bp.patch("/records/<record_id:int>")
+@doc("dns", body=RecordChange, ok=Record, errors=(404, 409))
 @authenticated
 async def update_record(request: Request, record_id: int):
     """Change a record; `version` must be the current one, else 409 with `fields.current`."""
@@ -132,6 +142,7 @@ async def update_record(request: Request, record_id: int):
 
 
 @bp.delete("/records/<record_id:int>")
+@doc("dns", ok=(204, None), errors=(404,))
 @authenticated
 async def delete_record(request: Request, record_id: int):
     """Delete a record; `record_deleted` reaches the zone's subscribers and staff."""
@@ -144,6 +155,7 @@ async def delete_record(request: Request, record_id: int):
 
 
 @bp.get("/zones/<zone_id:int>/export")
+@doc("dns", text_answer="the zone as a BIND zone file ($ORIGIN and $TTL lines)", errors=(404,))
 @authenticated
 async def export_zone(request: Request, zone_id: int):
     """The zone as a BIND zone file (text/plain, with $ORIGIN and $TTL)."""
@@ -172,6 +184,14 @@ def _zone_file(request: Request) -> str:
 
 
 @bp.post("/zones/<zone_id:int>/import")
+@doc(
+    "dns",
+    body=ZoneFileBody,
+    text_body="the BIND zone file (UTF-8), the usual way to send it",
+    query=ImportQuery,
+    ok=ImportResult,
+    errors=(404,),
+)
 @authenticated
 async def import_zone(request: Request, zone_id: int):
     """Import a BIND zone file (`?mode=merge` default, or `replace`); all or nothing."""
@@ -197,6 +217,7 @@ async def import_zone(request: Request, zone_id: int):
 
 
 @bp.get("/zones/<zone_id:int>/audit")
+@doc("dns", query=AuditQuery, ok=AuditList, errors=(404,))
 @authenticated
 async def zone_audit(request: Request, zone_id: int):
     """The zone's change log, newest first (`?limit=&before_id=`)."""

@@ -7,6 +7,8 @@ from sanic import Blueprint, Request
 
 from models import users
 from models.common import Payload
+from server.api.openapi import doc
+from server.api.schemas import User, UserList
 from server.http import items, parse_body, parse_query, reply, staff_only
 from server.rooms import user_room
 
@@ -20,6 +22,7 @@ class Page(Payload):
 
 
 @bp.get("/")
+@doc("users", query=Page, ok=UserList, auth="staff")
 @staff_only
 async def list_users(request: Request):
     """List users (staff only)."""
@@ -29,6 +32,7 @@ async def list_users(request: Request):
 
 
 @bp.get("/<user_id:int>")
+@doc("users", ok=User, auth="staff", errors=(404,))
 @staff_only
 async def get_user(request: Request, user_id: int):
     """One user (staff only)."""
@@ -36,6 +40,7 @@ async def get_user(request: Request, user_id: int):
 
 
 @bp.patch("/<user_id:int>")
+@doc("users", body=users.UserChange, ok=User, auth="staff", errors=(404,))
 @staff_only
 async def change_user(request: Request, user_id: int):
     """Activate, deactivate, promote or demote a user (staff only); deactivation disconnects."""

@@ -1,16 +1,19 @@
 """Client managers whose emits skip python-socketio's task-per-recipient delivery.
 
 `FastManager` replaces `socketio.AsyncManager` (one node), `FastRedisManager` replaces
-`socketio.AsyncRedisManager` (several nodes). Emits with a callback (one ack id per recipient)
-keep the stock path.
+`socketio.AsyncRedisManager` (several nodes, over the Redis Stream bus of redis_stream.py).
+Emits with a callback (one ack id per recipient) keep the stock path.
 """
 
 from __future__ import annotations
 
+import base64
+
 import socketio
+from socketio.packet import Packet
 
 from server.fastpath.delivery import Pacer, encode_event, enqueue, skip_set
-from server.fastpath.redis_pubsub import RedisPublisherMixin
+from server.fastpath.redis_stream import RedisStreamBusMixin
 
 
 class FastEmitMixin:
@@ -79,11 +82,29 @@ class FastManager(FastEmitMixin, socketio.AsyncManager):
         await self._emit_local(event, data, namespace, to or room, skip_sid)
 
 
-class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisManager):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisManager):
+    """`stream` is the bus (a Redis Stream key); `channel` the legacy pub/sub channel that
+    stock write-only emitters publish on (listened to, never published to)."""
+
+    def __init__(
+        self,
+        url: str,
+        channel: str,
+        *,
+        stream: str | None = None,
+        write_only: bool = False,
+        outbox_messages: int = 100_000,
+        outbox_bytes: int = 64 * 1024 * 1024,
+        stream_maxlen: int = 100_000,
+    ) -> None:
+        super().__init__(url, channel=channel, write_only=write_only)
         self._fast_init()
-        self._publisher_init()
+        self._bus_init(
+            stream=stream or f"{channel}:stream",
+            outbox_messages=outbox_messages,
+            outbox_bytes=outbox_bytes,
+            stream_maxlen=stream_maxlen,
+        )
 
     async def emit(
         self,
@@ -99,7 +120,8 @@ class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisMa
         room = to or room
         namespace = namespace or "/"
         if callback is not None or self.server is None:
-            # acks across nodes and write-only use: python-socketio's own path
+            # acks across nodes and write-only use: python-socketio's own path (which
+            # publishes through our `_publish`, so over the stream too)
             return await super().emit(
                 event,
                 data,
@@ -116,7 +138,8 @@ class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisMa
             return
         if isinstance(room, str) and self.is_sid_room(namespace, room):
             return  # a sid of this node: sids are unique, no other node holds it
-        self._publish_emit(event, data, namespace, room, skip_sid)
+        # Emits do not wait for Redis: the outbox keeps them, in order, until it answers.
+        self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
 
     async def _handle_emit(self, message):
         # An emit published by another node (or a write-only emitter such as
@@ -125,10 +148,6 @@ class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisMa
             return await super()._handle_emit(message)
         data = message["data"]
         if message.get("binary"):
-            import base64
-
-            from socketio.packet import Packet
-
             attachments = [base64.b64decode(a) for a in data[1:]]
             data = Packet.reconstruct_binary(data[0], attachments)
         if isinstance(data, list):
@@ -140,3 +159,23 @@ class FastRedisManager(RedisPublisherMixin, FastEmitMixin, socketio.AsyncRedisMa
             message.get("room"),
             message.get("skip_sid"),
         )
+
+
+def emit_message(host_id: str, event, data, namespace, room, skip_sid) -> dict:
+    """python-socketio's pub/sub `emit` message (the same JSON every node understands)."""
+    data = list(data) if isinstance(data, tuple) else [data]
+    binary = Packet.data_is_binary(data)
+    if binary:
+        data, attachments = Packet.deconstruct_binary(data)
+        data = [data, *[base64.b64encode(a).decode() for a in attachments]]
+    return {
+        "method": "emit",
+        "event": event,
+        "data": data,
+        "binary": binary,
+        "namespace": namespace,
+        "room": room,
+        "skip_sid": skip_sid,
+        "callback": None,
+        "host_id": host_id,
+    }

@@ -5,7 +5,10 @@ docs/performance.md):
 * Engine.IO sockets are `FastSocket`s (websocket loop without per-packet tasks);
 * `_send_packet` (acks, CONNECT, DISCONNECT, emits with a callback) encodes and queues the
   packet directly instead of through three wrapper coroutines per packet;
-* the JSON module is orjson-backed (`jsonmod`), process-wide as python-socketio requires.
+* the JSON module is orjson-backed (`jsonmod`), process-wide as python-socketio requires;
+* the engine server follows Engine.IO v4 where python-engineio does not (`protocol.py`), and a
+  CONNECT to an unknown namespace gets Socket.IO v5's `{"message": "Invalid namespace"}`
+  (docs/conformance.md).
 Event handlers still run in one task per event (`async_handlers=True`, the stock default): a
 slow handler (a database write) never delays the next event of the same socket, which is what
 Roomcast's namespaces rely on.
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 
-import engineio
 import socketio
 from engineio import async_socket
 from engineio import packet as eio_packet
@@ -23,6 +25,7 @@ from socketio import packet as sio_packet
 
 from server.fastpath import jsonmod
 from server.fastpath.delivery import encode_ack
+from server.fastpath.protocol import SpecEngineServer
 from server.fastpath.socket import FastSocket
 from server.fastpath.wsdirect import write_now
 
@@ -55,7 +58,7 @@ def _parse_event(text: str):
     return namespace, ack_id, args
 
 
-class FastEngineServer(engineio.AsyncServer):
+class FastEngineServer(SpecEngineServer):
     async def _trigger_event(self, event, *args, **kwargs):
         if event == "connect":
             # engineio builds `AsyncSocket` by module reference in `_handle_connect`; the
@@ -74,6 +77,22 @@ class FastAsyncServer(socketio.AsyncServer):
 
     def _engineio_server_class(self):
         return FastEngineServer
+
+    async def _handle_connect(self, eio_sid, namespace, data):
+        # Socket.IO v5: a CONNECT to a namespace nobody serves is refused with the object
+        # `{"message": "Invalid namespace"}` (socket.io-client reads `data.message`); stock
+        # sends the bare string "Unable to connect".
+        ns = namespace or "/"
+        if not (
+            ns in self.handlers
+            or ns in self.namespace_handlers
+            or self.namespaces == "*"
+            or ns in self.namespaces
+        ):
+            refusal = {"message": "Invalid namespace"}
+            pkt = self.packet_class(sio_packet.CONNECT_ERROR, data=refusal, namespace=ns)
+            return await self._send_packet(eio_sid, pkt)
+        return await super()._handle_connect(eio_sid, namespace, data)
 
     async def _handle_eio_message(self, eio_sid, data):
         # The common packet, a text EVENT `2[/ns,][id][...]`, parsed by hand: the stock

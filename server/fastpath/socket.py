@@ -11,7 +11,10 @@ Here the reader awaits the ASGI receive directly and a per-socket watchdog timer
 per ping period, not one task per packet) keeps the stock rule "no packet for
 ping_interval + ping_timeout closes the socket". MESSAGE packets go straight to the
 Socket.IO layer. The writer awaits the queue once per wake-up and sends everything queued.
-The polling->websocket upgrade handshake and the close sequence are the stock ones.
+The polling->websocket upgrade handshake and the close sequence are the stock ones, except
+where Engine.IO v4 says otherwise (no stray NOOP after an upgrade, an invalid packet closes
+the session, polling rules in `protocol.SpecSocket`; docs/conformance.md). What the reader
+and writer swallow is logged once per cause and counted (`swallowed.py`).
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ from __future__ import annotations
 import asyncio
 import time
 
-from engineio import async_socket, exceptions, packet
+from engineio import exceptions, packet
 
+from server.fastpath.protocol import SpecSocket, decode_packet
+from server.fastpath.swallowed import swallowed
 from server.fastpath.wsdirect import MAX_BATCH_BYTES, direct_protocol, frame_of, write_frames
 
 _MESSAGE = str(packet.MESSAGE)
 
 
-class FastSocket(async_socket.AsyncSocket):
+class FastSocket(SpecSocket):
     # Set by the websocket writer: uvicorn's protocol when frames may be written directly,
     # and whether the writer is parked on an empty queue (then a single packet may skip the
     # queue: nothing is ahead of it, see wsdirect.write_now).
@@ -65,7 +70,11 @@ class FastSocket(async_socket.AsyncSocket):
                 self.upgrading = False
                 return
             await ws.send(packet.Packet(packet.PONG, data="probe").encode())
-            await self.queue.put(packet.Packet(packet.NOOP))  # end the pending poll
+            if self.polling:
+                # end the pending poll; with no poll pending stock queues it anyway and it
+                # becomes a stray first frame on the websocket (the spec's sample session:
+                # after `5` the next frame is the next message)
+                self.queue.put_nowait(packet.Packet(packet.NOOP))
             try:
                 pkt = await next_frame()
             except (OSError, ValueError):
@@ -98,7 +107,8 @@ class FastSocket(async_socket.AsyncSocket):
                     if watch.fired and reader.uncancel() == 0:
                         break  # silent for ping_interval + ping_timeout: the stock timeout
                     raise
-                except Exception:
+                except Exception as exc:
+                    swallowed("ws_reader", exc)
                     break
                 watch.waiting = False
                 watch.last = loop.time()
@@ -111,7 +121,10 @@ class FastSocket(async_socket.AsyncSocket):
                         if on_message is not None:
                             await on_message(self.sid, p[1:])
                     else:
-                        await self.receive(packet.Packet(encoded_packet=p))
+                        pkt = decode_packet(p)
+                        if pkt is None:
+                            break  # not an Engine.IO packet: the spec closes the session
+                        await self.receive(pkt)
                 except exceptions.UnknownPacketError:
                     pass
                 except exceptions.SocketIsClosedError:
@@ -136,7 +149,8 @@ class FastSocket(async_socket.AsyncSocket):
                 await self._write_direct(proto)
             else:
                 await self._write_asgi(ws.asgi_send)
-        except Exception:
+        except Exception as exc:
+            swallowed("ws_writer", exc)  # the socket closes; logged once per cause, counted
             return
         finally:
             await ws.close()
@@ -215,8 +229,9 @@ class FastSocket(async_socket.AsyncSocket):
         if pending_poll:
             # A polling client that sent CLOSE may still have a GET waiting on the queue;
             # stock leaves it hanging until the ping timeout (45 s), which keeps e.g. Node's
-            # client process alive. Node's engine.io answers it with a CLOSE packet; so do we.
-            self.queue.put_nowait(packet.Packet(packet.CLOSE))
+            # client process alive. Node's engine.io answers it with a NOOP (the v4 test
+            # suite, "forcefully closes the session"); so do we.
+            self.queue.put_nowait(packet.Packet(packet.NOOP))
 
 
 class _Watchdog:

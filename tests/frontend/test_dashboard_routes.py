@@ -89,3 +89,22 @@ def test_vendored_client_matches_the_locked_npm_package(node_modules):
         "re-vendor: cp frontend_client/node_modules/socket.io-client/dist/socket.io.esm.min.js "
         "frontend_client/vendor/"
     )
+
+
+@pytest.mark.parametrize(
+    ("vendored", "installed"),
+    [
+        ("chart.umd.min.js", "chart.js/dist/chart.umd.min.js"),
+        ("swagger-ui/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui-bundle.js"),
+        (
+            "swagger-ui/swagger-ui-standalone-preset.js",
+            "swagger-ui-dist/swagger-ui-standalone-preset.js",
+        ),
+        ("swagger-ui/swagger-ui.css", "swagger-ui-dist/swagger-ui.css"),
+    ],
+)
+def test_vendored_ui_libraries_match_the_locked_npm_packages(node_modules, vendored, installed):
+    ours = (CLIENT_DIR / "vendor" / vendored).read_bytes()
+    assert ours == (node_modules / installed).read_bytes(), (
+        f"re-vendor: cp frontend_client/node_modules/{installed} frontend_client/vendor/{vendored}"
+    )

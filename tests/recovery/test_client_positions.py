@@ -3,6 +3,8 @@ positions learnt from `recovery`, duplicates dropped, `_stream` taken out of pay
 
 from __future__ import annotations
 
+import asyncio
+
 import socketio
 
 from server.history.client import StreamPositions
@@ -15,6 +17,7 @@ async def test_positions_recover_across_a_reconnect_and_drop_duplicates(server, 
     positions = StreamPositions()
     seen: list[tuple[str, dict]] = []
     outcomes: list[dict] = []
+    answers: list[asyncio.Event] = [asyncio.Event(), asyncio.Event()]
     sio = socketio.AsyncClient(reconnection=False)
 
     async def auth():
@@ -23,12 +26,13 @@ async def test_positions_recover_across_a_reconnect_and_drop_duplicates(server, 
     async def any_event(event, payload=None):
         if event == "recovery":
             outcomes.extend(positions.apply(payload["streams"]))
+            next(a for a in answers if not a.is_set()).set()
         elif positions.observe(payload):
             seen.append((event, payload))
 
     sio.on("*", any_event, namespace="/alerts")
     await sio.connect(server.url, namespaces=["/alerts"], auth=auth, transports=["websocket"])
-    await sio.call("recover", {stream: {}}, namespace="/alerts")  # a round trip: greeting done
+    await asyncio.wait_for(answers[0].wait(), 10)
     assert outcomes[0]["status"] == "current" and stream in positions.positions
     await sio.disconnect()
 
@@ -37,6 +41,7 @@ async def test_positions_recover_across_a_reconnect_and_drop_duplicates(server, 
     sio.on("*", any_event, namespace="/alerts")
     await sio.connect(server.url, namespaces=["/alerts"], auth=auth, transports=["websocket"])
     try:
+        await asyncio.wait_for(answers[1].wait(), 10)  # the connect's own replay is done
         ack = await sio.call("recover", positions.request(), namespace="/alerts")
         # the connect already replayed all 10; asking again replays them again: all duplicates
         assert ack["data"]["streams"][stream]["status"] == "recovered"

@@ -3,12 +3,14 @@ database and one Redis (a private key prefix), started once per test session."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import httpx
 import pytest
 
 from tests.harness import (
+    ON_CI,
     REDIS_URL,
     SECRET,
     NodeProcess,
@@ -50,6 +52,32 @@ async def cluster():
         for node in nodes:
             node.stop()
         await drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+async def fault_db():
+    """A PostgreSQL database of its own for the fault tests (schema only)."""
+    await require("postgres")
+    name, url = await create_pg_database()
+    create_schema(url)
+    try:
+        yield url
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+async def faults(fault_db):
+    """Three nodes on a private redis-server, shared by the fault tests: each test uses fresh
+    users and rooms, and puts back what it broke (`respawn` a node, restart Redis)."""
+    if shutil.which("redis-server") is None:
+        if ON_CI:
+            pytest.fail("redis-server is not installed (CI=true: a missing service is a failure)")
+        pytest.skip("redis-server is not installed")
+    from tests.scaleout.faults import FaultCluster
+
+    async with FaultCluster(fault_db) as cluster:
+        yield cluster
 
 
 async def register(url: str, **fields: str) -> dict:

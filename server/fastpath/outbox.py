@@ -1,0 +1,106 @@
+"""The bus outbox: what this node published and Redis has not yet taken, in order, bounded.
+
+Every message a node publishes gets the next sequence number of this node (`seq`, from 1) and
+waits here until one pipelined XADD batch holding it succeeds; a batch is only removed once
+Redis answered, so a failed write is retried from the same place. The bound is on the count
+and on the bytes of the payloads: a message that would exceed either is refused (not queued,
+no sequence number) and counted in `dropped`; what is queued stays a gap-free prefix.
+
+What was written stays in `recent` for REPLAY_SECONDS (at most REPLAY_MESSAGES of it): when
+Redis lost its data (a restart), entries other nodes had not yet read went with it, so the
+writer puts `recent` back at the front and writes it again; receivers drop what they already
+had by (origin, seq).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+REPLAY_SECONDS = 5.0
+REPLAY_MESSAGES = 20_000
+
+
+class Outbox:
+    __slots__ = (
+        "_items",
+        "_nonempty",
+        "_progress",
+        "_recent",
+        "accepted",
+        "bytes",
+        "dropped",
+        "last_drop",
+        "max_bytes",
+        "max_messages",
+        "written",
+    )
+
+    def __init__(self, *, max_messages: int, max_bytes: int) -> None:
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self._items: deque[tuple[int, list, int]] = deque()  # (seq, fields, nbytes)
+        self.bytes = 0
+        self.accepted = 0  # the last sequence number given out
+        self.written = 0  # every seq <= written is in Redis
+        self.dropped = 0
+        self.last_drop = 0.0  # time.monotonic() of the last refusal
+        self._nonempty = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._recent: deque[tuple[float, tuple[int, list, int]]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, build, nbytes: int) -> int | None:
+        """Queue `build(seq)` (the XADD field list); the seq, or None when the bound refuses."""
+        if len(self._items) >= self.max_messages or self.bytes + nbytes > self.max_bytes:
+            self.dropped += 1
+            self.last_drop = time.monotonic()
+            return None
+        self.accepted += 1
+        seq = self.accepted
+        self._items.append((seq, build(seq), nbytes))
+        self.bytes += nbytes
+        self._nonempty.set()
+        return seq
+
+    async def wait_nonempty(self) -> None:
+        while not self._items:
+            self._nonempty.clear()
+            await self._nonempty.wait()
+
+    def peek(self, limit: int) -> list[list]:
+        items = self._items
+        count = min(limit, len(items))
+        return [items[i][1] for i in range(count)]
+
+    def taken(self, count: int) -> None:
+        """The first `count` queued messages are in Redis."""
+        now = time.monotonic()
+        recent = self._recent
+        for _ in range(count):
+            item = self._items.popleft()
+            self.bytes -= item[2]
+            self.written = max(self.written, item[0])
+            recent.append((now, item))
+        while recent and (len(recent) > REPLAY_MESSAGES or now - recent[0][0] > REPLAY_SECONDS):
+            recent.popleft()
+        progress, self._progress = self._progress, asyncio.Event()
+        progress.set()
+
+    def requeue_recent(self) -> int:
+        """Put what was written in the last REPLAY_SECONDS back at the front, in order."""
+        now = time.monotonic()
+        replay = [item for at, item in self._recent if now - at <= REPLAY_SECONDS]
+        self._recent.clear()
+        self._items.extendleft(reversed(replay))
+        self.bytes += sum(item[2] for item in replay)
+        if replay:
+            self._nonempty.set()
+        return len(replay)
+
+    async def wait_written(self, seq: int) -> None:
+        while self.written < seq:
+            await self._progress.wait()
