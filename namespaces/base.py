@@ -16,6 +16,7 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from models.common import iso, utcnow
+from namespaces.replay import ReplayMixin
 from server import auth
 from server.acks import failed, ok
 from server.errors import (
@@ -82,7 +83,7 @@ def _unservable(exc: BaseException) -> Refused:
     return Refused(4500, "internal_error", "internal error while connecting")
 
 
-class AuthedNamespace(socketio.AsyncNamespace):
+class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
     allow_guests = False
     # Per-socket event budget: sustained rate per second and burst.
     event_rate, event_burst = 20.0, 60
@@ -120,10 +121,13 @@ class AuthedNamespace(socketio.AsyncNamespace):
         identity = await self.authenticate(environ, auth_data)
         await self.admit(sid, identity)
         await self.save_session(sid, identity.as_session())
+        wanted, bad_recover = self.recovery_request(auth_data)
         if identity.user_id is not None:
-            await self.enter_room(sid, user_room(identity.user_id))
+            # A stream being recovered is joined once its missed events are queued.
+            if user_room(identity.user_id) not in wanted:
+                await self.enter_room(sid, user_room(identity.user_id))
             await self.enter_room(sid, login_room(identity.login_id))
-            if identity.is_staff:
+            if identity.is_staff and STAFF not in wanted:
                 await self.enter_room(sid, STAFF)
         self.rt.metrics.sockets.labels(self.namespace).inc()
         if self.settings.rate_limits:
@@ -134,7 +138,7 @@ class AuthedNamespace(socketio.AsyncNamespace):
             )
         # Events emitted inside the connect handler would reach the client before the
         # CONNECT packet; the greeting goes out once the socket is fully connected.
-        task = asyncio.create_task(self._greet(sid, identity))
+        task = asyncio.create_task(self._greet(sid, identity, wanted, bad_recover))
         _post_connect_tasks.add(task)
         task.add_done_callback(_post_connect_tasks.discard)
         return identity
@@ -172,7 +176,9 @@ class AuthedNamespace(socketio.AsyncNamespace):
         if open_sockets >= self.settings.max_sockets_per_user:
             raise Refused(4029, "too_many_connections", "too many open connections for this user")
 
-    async def _greet(self, sid: str, identity: Identity) -> None:
+    async def _greet(
+        self, sid: str, identity: Identity, wanted: dict, bad_recover: dict | None
+    ) -> None:
         for _ in range(100):
             if self.server.manager.is_connected(sid, self.namespace):
                 break
@@ -190,6 +196,11 @@ class AuthedNamespace(socketio.AsyncNamespace):
             },
             to=sid,
         )
+        try:
+            if not identity.is_guest:
+                await self.recover_on_connect(sid, identity, wanted, bad_recover)
+        except Exception:
+            log.exception("recovery failed on %s for %s", self.namespace, sid)
         try:
             await self.after_connect(sid, identity)
         except Exception:

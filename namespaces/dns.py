@@ -8,6 +8,7 @@ from models import dns, dns_records
 from models.dns import NewRecord, RecordRef, UpdateRecord, ZoneRef
 from namespaces.base import AuthedNamespace
 from server.broadcast import dns as broadcast
+from server.errors import RoomcastError
 from server.identity import Identity
 
 
@@ -18,6 +19,17 @@ def _scope(identity: Identity) -> int | None:
 
 class DnsNamespace(AuthedNamespace):
     path = "/dns"
+
+    async def may_recover_on_connect(self, sid: str, identity: Identity, stream: str) -> bool:
+        """`zone:<id>` of a zone the user owns (any zone for staff): resubscribed on connect."""
+        number = stream.removeprefix("zone:")
+        if number == stream or not number.isdigit() or len(number) > 19:
+            return False
+        try:
+            await dns.get_zone(zone_id=int(number), user_id=_scope(identity))
+        except RoomcastError:
+            return False
+        return True
 
     async def on_subscribe(self, sid: str, data: Any) -> dict:
         req = self.parse(ZoneRef, data)

@@ -25,6 +25,8 @@ import aiohttp
 import jwt
 import socketio
 
+from server.history.client import StreamPositions
+
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 NAMESPACES = ("/analytics", "/dns", "/chat", "/checkins", "/alerts")
 # A connect presenting this is refused by the server (invalid_token): we could not get a
@@ -229,6 +231,7 @@ class Connection:
         self._tasks: set[asyncio.Task] = set()
         self._refresh_timer: asyncio.TimerHandle | None = None
         self.listeners: list = []  # fn(event, payload) for every server event
+        self.positions = StreamPositions()  # replay of missed events after a reconnect
         self.sio.on("connect", self._connected, namespace=namespace)
         self.sio.on("connect_error", self._connect_error, namespace=namespace)
         self.sio.on("disconnect", self._disconnect, namespace=namespace)
@@ -249,6 +252,8 @@ class Connection:
             data = await self.session.socket_auth()
             if data and data.get("token") != NO_TOKEN and self.session.refresh_token:
                 self.held_token = None  # a ws-token: the server warns within its short life
+            if data is not None and self.positions.positions:
+                data = {**data, "recover": self.positions.request()}
             return data
 
         try:
@@ -271,6 +276,10 @@ class Connection:
 
     async def _event(self, event: str, *args: Any) -> None:
         payload = args[0] if len(args) == 1 else list(args)
+        if event == "recovery" and isinstance(payload, dict):
+            self.recovered(payload.get("streams"))
+        elif not self.positions.observe(payload):
+            return  # seen already: replayed and also live around the reconnect
         for listener in self.listeners:
             listener(event, payload)
         if event == "connection_established":
@@ -279,6 +288,13 @@ class Connection:
                 self.spawn(hook())
         elif event == "token_expiring":
             self._token_expiring(payload)
+
+    def recovered(self, streams: Any) -> None:
+        """One line per stream outcome: `recovered` {count} or `gap` (reload over REST)."""
+        for outcome in self.positions.apply(streams if isinstance(streams, dict) else {}):
+            if outcome.get("status") in ("recovered", "gap", "unavailable"):
+                name = "recovered" if outcome["status"] == "recovered" else "gap"
+                self.printer.line(event=name, data=outcome)
 
     async def _connected(self) -> None:
         self.printer.line(event="connect", data={"url": self.session.url})
@@ -411,6 +427,16 @@ async def watch(opts: WatchOptions, out: TextIO = sys.stdout) -> int:
             if not ack.get("ok"):
                 conn.end(EXIT_FAILED, f"{emit.event}: {describe_error(ack)}")
                 return
+        # Joined chat rooms: replay what they missed since the last message seen (or learn
+        # where they start, the first time).
+        rooms = [
+            e.data["room"] for e in opts.emits if e.event == "join" and isinstance(e.data, dict)
+        ]
+        wanted = {f"room:{r}": conn.positions.positions.get(f"room:{r}", {}) for r in rooms}
+        if wanted:
+            ack = await conn.call("recover", wanted, opts.ack_timeout)
+            if ack.get("ok"):
+                conn.recovered(ack["data"]["streams"])
 
     conn.listeners.append(print_event)
     conn.on_greeting.append(emit_all)

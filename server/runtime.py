@@ -16,6 +16,8 @@ from server.broadcast.analytics import StatsCoalescer
 from server.control import ControlBus
 from server.drain import InFlight, Stopping, watch_signals
 from server.expiry import ExpiryTimers
+from server.history import History, MemoryHistory, attach
+from server.history.redis_store import RedisHistory
 from server.metrics import Metrics
 from server.presence import Presence
 from server.ratelimit import RateLimiter
@@ -37,6 +39,7 @@ class Runtime:
     presence: Presence
     expiry: ExpiryTimers
     analytics: StatsCoalescer
+    history: History | None = None
     handlers: InFlight = field(default_factory=InFlight)
     stopping: Stopping = field(default_factory=Stopping)
 
@@ -44,6 +47,8 @@ class Runtime:
     def build(cls, settings: Settings, sio: socketio.AsyncServer) -> Runtime:
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
         prefix = settings.redis_prefix
+        history = make_history(settings, redis)
+        attach(sio, history)
         metrics = Metrics()
         if hasattr(sio.manager, "bus_stats"):
             metrics.watch_bus(sio.manager)
@@ -58,6 +63,7 @@ class Runtime:
             presence=Presence(sio, redis=redis, prefix=prefix),
             expiry=ExpiryTimers(warn_before=settings.token_expiry_warning),
             analytics=StatsCoalescer(sio),
+            history=history,
         )
 
     async def start(self) -> None:
@@ -92,6 +98,20 @@ class Runtime:
             await close_bus(timeout=2.0)
         if self.redis is not None:
             await self.redis.aclose()
+
+
+def make_history(settings: Settings, redis: Redis | None) -> History | None:
+    """Redis Streams shared by the nodes when Redis is configured, else memory; None = off."""
+    if settings.history_size <= 0:
+        return None
+    if redis is not None:
+        return RedisHistory(
+            redis,
+            prefix=settings.redis_prefix,
+            size=settings.history_size,
+            ttl=settings.history_ttl,
+        )
+    return MemoryHistory(size=settings.history_size, ttl=settings.history_ttl)
 
 
 def connect_redis(url: str) -> Redis:

@@ -24,6 +24,8 @@ from models.users import User
 from server.broadcast.alerts import new_alert
 from server.db import close_database, open_database
 from server.errors import NotFound, RoomcastError
+from server.history import attach
+from server.runtime import make_history
 from server.settings import Settings
 from server.sockets import redis_manager
 
@@ -36,9 +38,12 @@ async def send_through_redis(settings: Settings, payload: NewAlert) -> dict:
     try:
         alert = await alerts.create_alert(**payload.model_dump())
         manager = redis_manager(settings, write_only=True)
+        history_redis = Redis.from_url(settings.redis_url)
+        attach(manager, make_history(settings, history_redis))  # replayable like the server's
         try:
             await new_alert(manager, alert)
         finally:
+            await history_redis.aclose()
             handed_over = await manager.close_bus(timeout=HAND_OVER_TIMEOUT)
         if not handed_over:
             raise RoomcastError(

@@ -55,6 +55,9 @@ class Settings:
     bench: bool = False
     secure_cookies: bool | None = None
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Per-stream event history for replay after a reconnect (docs/recovery.md); 0 = off.
+    history_size: int = 1000
+    history_ttl: int = 300
     # the cross-node bus (docs/cluster.md)
     bus_outbox_messages: int = 100_000
     bus_outbox_bytes: int = 64 * 1024 * 1024
@@ -285,6 +288,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             p.strip()
             for p in get("ROOMCAST_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
             if p.strip()
+        ),
+        history_size=_int(
+            "ROOMCAST_HISTORY_SIZE", get("ROOMCAST_HISTORY_SIZE", "1000"), low=0, high=1_000_000
+        ),
+        history_ttl=_int(
+            "ROOMCAST_HISTORY_TTL", get("ROOMCAST_HISTORY_TTL", "300"), low=1, high=7 * 86400
         ),
         bus_outbox_messages=_int(
             "ROOMCAST_BUS_OUTBOX_MESSAGES",

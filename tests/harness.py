@@ -194,8 +194,13 @@ class Client:
         self.events: dict[str, asyncio.Queue] = defaultdict(asyncio.Queue)
         self.disconnected = asyncio.Event()
         self.connect_error: Any = None
+        self.positions: list[dict] = []
 
         async def any_event(event, *args):
+            if args and isinstance(args[0], dict) and "_stream" in args[0]:
+                # The reserved stream position (docs/recovery.md): kept aside, so that tests
+                # compare the PROTOCOL payload; tests/recovery/ reads positions directly.
+                self.positions.append(args[0].pop("_stream"))
             self.events[event].put_nowait(args[0] if len(args) == 1 else args)
 
         async def on_connect_error(data):

@@ -41,8 +41,14 @@ export class ChatSocket extends RoomcastSocket {
     return this.on("message", dedupeById(fn, options));
   }
 
-  join(room) {
-    return this.call("join", { room });
+  /** Join; on a re-join, the messages missed since the last one seen are replayed (events
+   * `message`, then "recovered" or "gap"). */
+  async join(room) {
+    const joined = await this.call("join", { room });
+    const stream = `room:${room}`;
+    const known = this.streams.positions.get(stream);
+    await this.recover({ [stream]: known ? { o: known.o, e: known.e } : {} });
+    return joined;
   }
 
   leave(room) {
@@ -68,11 +74,16 @@ export class ChatSocket extends RoomcastSocket {
 }
 
 export class DnsSocket extends RoomcastSocket {
-  subscribe(zoneId) {
-    return this.call("subscribe", { zone_id: zoneId });
+  /** Subscribe; the zone's position is kept, so a reconnect resubscribes it and replays the
+   * record changes missed meanwhile. */
+  async subscribe(zoneId) {
+    const answer = await this.call("subscribe", { zone_id: zoneId });
+    await this.recover({ [`zone:${zoneId}`]: {} });
+    return answer;
   }
 
   unsubscribe(zoneId) {
+    this.streams.positions.delete(`zone:${zoneId}`);
     return this.call("unsubscribe", { zone_id: zoneId });
   }
 

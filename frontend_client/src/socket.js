@@ -2,6 +2,7 @@
 
 import { io } from "socket.io-client";
 import { RoomcastError, tokenClaims } from "./errors.js";
+import { StreamTracker } from "./recovery.js";
 
 /** One namespace connection: a thin wrapper over a socket.io-client Socket. */
 export class RoomcastSocket {
@@ -13,6 +14,7 @@ export class RoomcastSocket {
     this.lastError = null;
     this.greeting = null;
     this._refreshTimer = null;
+    this.streams = new StreamTracker(); // positions per stream, for replay after a reconnect
     const options = {
       transports: ["websocket", "polling"],
       ...client.socketOptions,
@@ -21,13 +23,17 @@ export class RoomcastSocket {
     // auth as a callback: socket.io-client calls it before EVERY connect packet, so each
     // reconnection presents a new ws-token (a spent one would be refused).
     // A fixed `token` (e.g. an access token from `roomcast token`) is presented as is.
+    // Each connect also asks to recover the streams seen so far (none on the first one).
     if (token) {
-      options.auth = { token };
       this.heldToken = token;
+      options.auth = (send) => send({ token, recover: this.streams.request() });
     } else if (!guest) {
       options.auth = (send) => this._authenticate(send);
     }
     this.socket = io(client.baseUrl + namespace, options);
+    // Registered before any app listener, so it sees (and cleans) every payload first.
+    this.socket.onAny((event, payload) => this.streams.observe(payload));
+    this.socket.on("recovery", (answer) => this._onRecovery(answer));
     client.sockets.add(this);
 
     this.ready = new Promise((resolve, reject) => {
@@ -56,7 +62,7 @@ export class RoomcastSocket {
     try {
       const token = await this.client.wsToken();
       this.heldToken = token;
-      send({ token });
+      send({ token, recover: this.streams.request() });
     } catch (err) {
       // No token to present: the session is gone (logged out, refresh dead) or the server is
       // unreachable. Do not send a token-less connect (on /chat that would become a guest).
@@ -67,6 +73,24 @@ export class RoomcastSocket {
       this._emitLocal("connect_error", error);
       this._settle?.reject(error);
     }
+  }
+
+  _onRecovery(answer = {}) {
+    for (const outcome of this.streams.apply(answer.streams)) {
+      // "recovered": every missed event was replayed before this; "gap": the history no
+      // longer reaches back (or the server lost it): reload that stream's state over REST.
+      if (outcome.status === "recovered") this._emitLocal("recovered", outcome);
+      if (outcome.status === "gap" || outcome.status === "unavailable") this._emitLocal("gap", outcome);
+    }
+  }
+
+  /** Ask for what a joined/subscribed stream missed (e.g. `room:<slug>` right after a
+   * re-join); replays arrive as events, the outcomes also as "recovered" / "gap". */
+  async recover(streams = null) {
+    const wanted = streams ?? this.streams.request();
+    const answer = await this.call("recover", wanted);
+    this._onRecovery(answer);
+    return answer.streams;
   }
 
   _onConnectError(err) {
@@ -165,18 +189,28 @@ export class RoomcastSocket {
       this.socket.on(event, wrapped);
       return () => this.socket.off(event, wrapped);
     }
-    this.socket.on(event, fn);
-    return () => this.socket.off(event, fn);
+    // An event already seen (replayed and also live around a reconnect) is not delivered twice.
+    const wrapped = (payload, ...rest) => {
+      if (!this.streams.dropped.has(payload)) fn(payload, ...rest);
+    };
+    wrapped.original = fn;
+    this.socket.on(event, wrapped);
+    return () => this.socket.off(event, wrapped);
   }
 
   off(event, fn) {
-    this.socket.off(event, fn);
+    for (const listener of this.socket.listeners(event)) {
+      if (listener === fn || listener.original === fn) this.socket.off(event, listener);
+    }
     return this;
   }
 
   /** Every server event: fn(event, payload). */
   onAny(fn) {
-    const wrapped = (event, ...args) => fn(event, args.length === 1 ? args[0] : args);
+    const wrapped = (event, ...args) => {
+      if (args.length === 1 && this.streams.dropped.has(args[0])) return;
+      fn(event, args.length === 1 ? args[0] : args);
+    };
     this.socket.onAny(wrapped);
     return () => this.socket.offAny(wrapped);
   }

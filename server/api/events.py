@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from models.alerts import ListAlerts, MarkRead
 from models.billing import NewInvoice, NewSubscription, PayInvoice
@@ -178,11 +178,41 @@ class Namespace:
     server: dict[str, ServerEvent] = field(default_factory=dict)
 
 
+class StreamPosition(BaseModel):
+    """The last position seen of a stream (docs/recovery.md); no `o`: where it stands now."""
+
+    o: int | None = Field(default=None, ge=0)
+    e: str | None = None
+
+
+class RecoverRequest(RootModel[dict[str, StreamPosition]]):
+    """`{"user:2": {"o": 17, "e": "..."}}`: the streams to replay from, also `auth.recover`."""
+
+
+class StreamOutcome(BaseModel):
+    status: Literal["recovered", "gap", "current", "denied", "unavailable"]
+    count: int | None = None
+    o: int | None = None
+    e: str | None = None
+    oldest: int | None = None
+
+
+class Recovery(BaseModel):
+    streams: dict[str, StreamOutcome]
+    error: dict | None = None
+
+
 # Every client event can also answer these: a bad payload, too many events, a server fault.
 COMMON_ERRORS = ("validation_error", "bad_request", "rate_limited", "internal_error")
 
 COMMON_CLIENT = {
     "ping": ClientEvent("Round trip; the server also emits `pong`.", Ping, Pong),
+    "recover": ClientEvent(
+        "Replay what the socket's streams missed after the given positions, then ack the "
+        "outcome per stream (docs/recovery.md).",
+        RecoverRequest,
+        Recovery,
+    ),
     "refresh_token": ClientEvent(
         "Swap in a new access token of the same user and stay connected.",
         RefreshToken,
@@ -195,6 +225,12 @@ COMMON_SERVER = {
         "The greeting, once the socket is connected.", ConnectionEstablished, "the socket"
     ),
     "pong": ServerEvent("Answer to `ping`.", Pong, "the socket"),
+    "recovery": ServerEvent(
+        "After `connection_established` (and any replay): the outcome per stream of "
+        "`auth.recover`, and the starting position of the socket's own streams.",
+        Recovery,
+        "the socket",
+    ),
     "token_expiring": ServerEvent(
         "30 s before the access token expires; send `refresh_token` to stay.",
         TokenExpiring,

@@ -18,6 +18,7 @@ from typing import Any
 import socketio
 
 from models import billing
+from server.history import emit as stream_emit
 from server.rooms import STAFF, user_room
 
 NAMESPACE = "/analytics"
@@ -103,13 +104,13 @@ class StatsCoalescer:
 async def user_stats(sio: Any, user_id: int) -> None:
     """Fresh `stats` to every socket of that user, on every node."""
     stats = await billing.stats_for(user_id=user_id)
-    await sio.emit("stats", stats, room=user_room(user_id), namespace=NAMESPACE)
+    await stream_emit(sio, "stats", stats, room=user_room(user_id), namespace=NAMESPACE)
 
 
 async def global_stats(sio: Any) -> None:
     """Fresh `global_stats` (every user's figures) to the staff feed, on every node."""
     stats = await billing.stats_for(user_id=None)
-    await sio.emit("global_stats", stats, room=STAFF, namespace=NAMESPACE)
+    await stream_emit(sio, "global_stats", stats, room=STAFF, namespace=NAMESPACE)
 
 
 async def billing_changed(coalescer: StatsCoalescer, user_id: int) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import socketio
 
+from server.history import emit as stream_emit
+
 NAMESPACE = "/chat"
 
 
@@ -16,7 +18,7 @@ def chat_room(slug: str) -> str:
 
 async def message(sio: socketio.AsyncServer, payload: dict[str, Any]) -> None:
     """A stored message to every socket in its room, the sender's included."""
-    await sio.emit("message", payload, room=chat_room(payload["room"]), namespace=NAMESPACE)
+    await stream_emit(sio, "message", payload, room=chat_room(payload["room"]), namespace=NAMESPACE)
 
 
 async def presence(
@@ -28,7 +30,8 @@ async def presence(
     skip_sid: str | None = None,
 ) -> None:
     """`joined` / `left` to the others in the room (the socket that caused it is skipped)."""
-    await sio.emit(
+    await stream_emit(
+        sio,
         "presence",
         {"room": slug, "user": user, "action": action},
         room=chat_room(slug),
@@ -40,7 +43,8 @@ async def presence(
 async def typing(
     sio: socketio.AsyncServer, slug: str, user: dict[str, Any], *, skip_sid: str
 ) -> None:
-    await sio.emit(
+    await stream_emit(
+        sio,
         "typing",
         {"room": slug, "user": user},
         room=chat_room(slug),

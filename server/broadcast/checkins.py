@@ -6,6 +6,7 @@ import socketio
 
 from models import checkins
 from models.checkins import Checkin, Member
+from server.history import emit as stream_emit
 from server.rooms import STAFF, user_room
 
 NAMESPACE = "/checkins"
@@ -13,16 +14,17 @@ NAMESPACE = "/checkins"
 
 async def stats(sio: socketio.AsyncServer) -> None:
     """A fresh board to every staff socket."""
-    await sio.emit("stats", await checkins.stats(), room=STAFF, namespace=NAMESPACE)
+    await stream_emit(sio, "stats", await checkins.stats(), room=STAFF, namespace=NAMESPACE)
 
 
 async def _moved(sio: socketio.AsyncServer, event: str, checkin: Checkin, member: Member):
     """`checkin` / `checkout` and fresh stats to staff; `member_status` to the linked user."""
     payload = {"checkin": checkins.checkin_dict(checkin), "member": checkins.member_dict(member)}
-    await sio.emit(event, payload, room=STAFF, namespace=NAMESPACE)
+    await stream_emit(sio, event, payload, room=STAFF, namespace=NAMESPACE)
     await stats(sio)
     if member.user_id is not None:
-        await sio.emit(
+        await stream_emit(
+            sio,
             "member_status",
             {"member_id": member.id, "status": payload["member"]["status"]},
             room=user_room(member.user_id),

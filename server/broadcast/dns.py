@@ -9,6 +9,7 @@ from __future__ import annotations
 import socketio
 
 from models.dns import Record, record_dict
+from server.history import emit as stream_emit
 from server.rooms import STAFF
 
 NAMESPACE = "/dns"
@@ -19,7 +20,7 @@ def zone_room(zone_id: int) -> str:
 
 
 async def _emit(sio: socketio.AsyncServer, event: str, zone_id: int, payload: dict) -> None:
-    await sio.emit(event, payload, room=[zone_room(zone_id), STAFF], namespace=NAMESPACE)
+    await stream_emit(sio, event, payload, room=[zone_room(zone_id), STAFF], namespace=NAMESPACE)
 
 
 async def record_created(sio: socketio.AsyncServer, record: Record) -> None:

@@ -1,0 +1,257 @@
+"""`python -m benchmarks.replay`: what the history costs per emit, and replay under load.
+
+1. emit cost: CPU (process time) per `server.history.emit` of a breach_alert-sized payload to
+   a `[user:<id>, staff]` room pair with no local sockets, without history, with the memory
+   history and with the Redis history (the shared Redis, a private prefix removed afterwards),
+   plus the Redis bytes per stored entry (MEMORY USAGE of the stream / entries).
+2. storm: a real node (uvicorn subprocess, Redis, SQLite) where N sockets of one user, each
+   50 alert events behind, reconnect at once with `recover`, while a watcher socket of
+   another user gets one alert every 100 ms: the replay latency (connect -> `recovery`)
+   p50/p99 and the watcher's live latency p50/p99 during the storm.
+
+The machine is shared and noisy: read the figures as orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+
+from redis.asyncio import Redis
+
+from server.history import MemoryHistory, attach, emit
+from server.history.redis_store import RedisHistory
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+PAYLOAD = {
+    "message": {
+        "id": 123456,
+        "breach_id": "b-42",
+        "title": "Password found in a paste",
+        "severity": "HIGH",
+        "confidence": 0.75,
+        "detected_at": "2026-11-22T17:00:00.000Z",
+        "read": False,
+        "read_at": None,
+        "user_id": 42,
+    },
+    "timestamp": "2026-11-22T17:00:00.123Z",
+}
+
+
+class NullEmitter:
+    """Stands in for the AsyncServer: the emit itself is the same in every variant."""
+
+    async def emit(self, event, data, **kwargs) -> None:
+        return None
+
+
+async def emit_cost(n: int) -> dict:
+    results = {}
+    redis = Redis.from_url(REDIS_URL)
+    prefix = f"rcbench-{uuid.uuid4().hex[:8]}"
+    variants = {
+        "none": None,
+        "memory": MemoryHistory(size=1000, ttl=300),
+        "redis": RedisHistory(redis, prefix=prefix, size=1000, ttl=300),
+    }
+    try:
+        for name, history in variants.items():
+            target = NullEmitter()
+            attach(target, history)
+            for _ in range(50):  # warm up (script load, connections)
+                await emit(
+                    target, "breach_alert", PAYLOAD, room=["user:42", "staff"], namespace="/alerts"
+                )
+            cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(n):
+                await emit(
+                    target, "breach_alert", PAYLOAD, room=["user:42", "staff"], namespace="/alerts"
+                )
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            results[name] = {"cpu_us_per_emit": cpu / n * 1e6, "wall_us_per_emit": wall / n * 1e6}
+        key = f"{prefix}:hist:/alerts:user:42"
+        used = await redis.memory_usage(key, samples=0)
+        length = await redis.xlen(key)
+        results["redis_bytes_per_entry"] = used / max(length, 1)
+        results["redis_entries_held"] = length
+    finally:
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+    return results
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def storm(
+    url: str, staff_token: str, user: dict, watcher: dict, clients: int, replay: bool = True
+) -> dict:
+    """N sockets of `user`, 50 alerts behind, reconnect at once; the watcher measures live."""
+    import httpx
+
+    from tests.recovery.support import Recorder, post_alert
+
+    stream = f"user:{user['user']['id']}"
+    probe = Recorder("/alerts")
+    await probe.connect(url, {"token": user["access_token"]})
+    start = (await probe.recovery())["streams"][stream]
+    await probe.close()
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        for n in range(25):  # 25 alerts = 50 events (breach_alert + unread_count)
+            await post_alert(http, staff_token, user["user"]["id"], n)
+        live = Recorder("/alerts")
+        await live.connect(url, {"token": watcher["access_token"]})
+        await live.recovery()
+        # replay=False: the same storm, recovering nothing (the connect cost alone)
+        recover = {stream: {"o": start["o"], "e": start["e"]}} if replay else {}
+        latencies: list[float] = []
+        replayed: list[int] = []
+
+        async def one() -> None:
+            client = Recorder("/alerts")
+            began = time.perf_counter()
+            try:
+                await client.connect(url, {"token": user["access_token"], "recover": recover})
+                result = (await client.recovery(timeout=120))["streams"][stream]
+                latencies.append(time.perf_counter() - began)
+                replayed.append(len(client.events("breach_alert")))
+                assert result["status"] == ("recovered" if replay else "current"), result
+            finally:
+                await client.close()
+
+        sent_at: dict[int, float] = {}
+        stop = asyncio.Event()
+
+        async def pulse() -> None:
+            n = 0
+            while not stop.is_set():
+                alert = await post_alert(http, staff_token, watcher["user"]["id"], 1000 + n)
+                sent_at[alert["id"]] = time.perf_counter()
+                n += 1
+                await asyncio.sleep(0.1)
+
+        pulser = asyncio.create_task(pulse())
+        began = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(clients)))
+        storm_s = time.perf_counter() - began
+        stop.set()
+        await pulser
+        await live.until(lambda: len(live.events("breach_alert")) >= len(sent_at), timeout=30)
+        arrivals = {d["message"]["id"]: t for e, d, t in live.log if e == "breach_alert"}
+        await live.close()
+    live_lat = [arrivals[i] - sent_at[i] for i in sent_at if i in arrivals]
+    return {
+        "clients": clients,
+        "events_each": 50,
+        "storm_seconds": storm_s,
+        "replay_p50_s": pct(latencies, 0.5),
+        "replay_p99_s": pct(latencies, 0.99),
+        "replayed_all": all(r == (25 if replay else 0) for r in replayed)
+        and len(replayed) == clients,
+        "live_events": len(live_lat),
+        "live_p50_s": pct(live_lat, 0.5),
+        "live_p99_s": pct(live_lat, 0.99),
+        "live_max_s": max(live_lat) if live_lat else float("nan"),
+    }
+
+
+async def storm_on_own_node(clients: int, replay: bool = True) -> dict:
+    import os
+    import sqlite3
+    import tempfile
+
+    import httpx
+
+    from tests.harness import SECRET, NodeProcess, create_schema
+    from tests.recovery.support import register
+
+    tmp = tempfile.mkdtemp(prefix="roomcast-replay-bench-")
+    db = os.path.join(tmp, "bench.sqlite3")
+    create_schema(f"sqlite://{db}")
+    prefix = f"rcstorm-{uuid.uuid4().hex[:8]}"
+    node = NodeProcess(
+        {
+            "ROOMCAST_ENV": "test",
+            "ROOMCAST_JWT_SECRET": SECRET,
+            "ROOMCAST_DATABASE_URL": f"sqlite://{db}",
+            "ROOMCAST_DATA_DIR": tmp,
+            "ROOMCAST_RATE_LIMITS": "off",
+            "ROOMCAST_REDIS_URL": REDIS_URL,
+            "ROOMCAST_REDIS_PREFIX": prefix,
+        }
+    )
+    try:
+        await node.wait_ready(timeout=60)
+        async with httpx.AsyncClient(base_url=node.url, timeout=10) as http:
+            staff = await register(http)
+            with sqlite3.connect(db) as conn:
+                conn.execute("UPDATE users SET is_staff = 1 WHERE id = ?", (staff["user"]["id"],))
+            user, watcher = await register(http), await register(http)
+        before = process_cpu(node.proc.pid)
+        result = await storm(node.url, staff["access_token"], user, watcher, clients, replay)
+        result["server_cpu_s"] = process_cpu(node.proc.pid) - before
+        return result
+    finally:
+        node.stop()
+        redis = Redis.from_url(REDIS_URL)
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--emits", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=300)
+    args = parser.parse_args()
+    cost = asyncio.run(emit_cost(args.emits))
+    print(f"emit cost ({args.emits} emits to [user:42, staff]):")
+    for name in ("none", "memory", "redis"):
+        r = cost[name]
+        cpu, wall = r["cpu_us_per_emit"], r["wall_us_per_emit"]
+        print(f"  {name:7s} cpu {cpu:7.1f} us/emit   wall {wall:7.1f} us/emit")
+    per_entry, held = cost["redis_bytes_per_entry"], cost["redis_entries_held"]
+    print(f"  redis: {per_entry:.0f} bytes per stored entry ({held} held)")
+    if args.clients:
+        base = asyncio.run(storm_on_own_node(args.clients, replay=False))
+        print(
+            f"baseline: {args.clients} sockets reconnecting with nothing to replay: connect ->"
+            f" recovery p50 {base['replay_p50_s'] * 1000:.0f} ms  p99"
+            f" {base['replay_p99_s'] * 1000:.0f} ms (all in {base['storm_seconds']:.2f} s,"
+            f" server CPU {base['server_cpu_s']:.2f} s)"
+        )
+        s = asyncio.run(storm_on_own_node(args.clients))
+        ms = {k: v * 1000 for k, v in s.items() if k.endswith("_s")}
+        print(
+            f"storm: {s['clients']} sockets x 50 events, all replayed in {s['storm_seconds']:.2f} s"
+        )
+        print(f"  replay latency p50 {ms['replay_p50_s']:.0f} ms  p99 {ms['replay_p99_s']:.0f} ms")
+        print(f"  every socket got all: {s['replayed_all']}; server CPU {s['server_cpu_s']:.2f} s")
+        print(
+            f"  live during the storm: {s['live_events']} events, p50 {ms['live_p50_s']:.0f} ms"
+            f"  p99 {ms['live_p99_s']:.0f} ms  max {ms['live_max_s']:.0f} ms"
+        )
+    print("(shared, noisy 2-core machine: orders of magnitude, not precise figures)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The Redis backend: one Redis Stream per (namespace, stream), shared by every node.
+
+Keys, under the configured prefix (docs/recovery.md):
+- `<prefix>:hist:<namespace>:<stream>:m` a hash `{e: epoch, n: latest offset}`; created with a
+  fresh random epoch when absent, so a Redis that lost its data (restart, eviction,
+  expiry) answers with a new epoch and clients learn they have a gap.
+- `<prefix>:hist:<namespace>:<stream>` the Redis Stream; entry id `<offset>-0`, fields
+  `t` (ms, Redis clock), `ev` (event name), `d` (payload JSON), `p` (positions JSON).
+
+One append is one EVALSHA round trip for all of an emit's streams (HINCRBY + XADD MAXLEN ~
++ EXPIRE each); one read is one EVALSHA per recovering socket for all of its streams.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from redis.asyncio import Redis
+
+from server.history.store import Entry, Positions, Slice, new_epoch
+
+APPEND = """
+local n = #KEYS / 2
+local now = redis.call('TIME')
+local ms = tostring(now[1] * 1000 + math.floor(now[2] / 1000))
+local pos, offs = {}, {}
+for i = 1, n do
+  local meta = KEYS[2 * i - 1]
+  if redis.call('HSETNX', meta, 'e', ARGV[1]) == 1 then
+    redis.call('DEL', KEYS[2 * i])  -- a stream left from a lost epoch
+  end
+  offs[i] = redis.call('HINCRBY', meta, 'n', 1)
+  pos[ARGV[6 + i]] = {o = offs[i], e = redis.call('HGET', meta, 'e')}
+end
+local p = cjson.encode(pos)
+for i = 1, n do
+  local key = KEYS[2 * i]
+  redis.call('XADD', key, 'MAXLEN', '~', ARGV[2], offs[i] .. '-0',
+             't', ms, 'ev', ARGV[4], 'd', ARGV[5], 'p', p)
+  redis.call('EXPIRE', key, ARGV[3])
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[6])
+end
+return p
+"""
+
+READ = """
+local out = {}
+for i = 1, #KEYS / 2 do
+  local meta = KEYS[2 * i - 1]
+  if redis.call('HSETNX', meta, 'e', ARGV[1]) == 1 then
+    redis.call('DEL', KEYS[2 * i])
+    redis.call('EXPIRE', meta, ARGV[2])
+  end
+  local head = redis.call('HMGET', meta, 'e', 'n')
+  local after = ARGV[2 + i]
+  local found = {}
+  if after ~= '-' then
+    found = redis.call('XRANGE', KEYS[2 * i], '(' .. after .. '-0', '+')
+  end
+  local first = redis.call('XRANGE', KEYS[2 * i], '-', '+', 'COUNT', 1)
+  local oldest = first[1] and first[1][1] or ''
+  out[i] = {head[1], head[2] or '0', found, oldest}
+end
+return out
+"""
+
+
+def meta_ttl(ttl: int) -> int:
+    """Offsets and epochs outlive the entries, so an idle stream recovers as `0 missed`."""
+    return max(86400, 10 * ttl)
+
+
+class RedisHistory:
+    def __init__(self, redis: Redis, *, prefix: str, size: int, ttl: int) -> None:
+        self.redis, self.prefix, self.size, self.ttl = redis, prefix, size, ttl
+        self._append = redis.register_script(APPEND)
+        self._read = redis.register_script(READ)
+
+    def key(self, namespace: str, stream: str) -> str:
+        return f"{self.prefix}:hist:{namespace}:{stream}"
+
+    def _keys(self, namespace: str, streams) -> list[str]:
+        keys = []
+        for stream in streams:
+            key = self.key(namespace, stream)
+            keys += (key + ":m", key)
+        return keys
+
+    async def append(self, namespace: str, streams: list[str], event: str, data: dict) -> Positions:
+        args = [new_epoch(), self.size, self.ttl, event, orjson.dumps(data), meta_ttl(self.ttl)]
+        raw = await self._append(keys=self._keys(namespace, streams), args=args + streams)
+        return orjson.loads(raw)
+
+    async def read(self, namespace: str, after: dict[str, int]) -> dict[str, Slice]:
+        if not after:
+            return {}
+        names = list(after)
+        args = [new_epoch(), meta_ttl(self.ttl), *(_after(after[s]) for s in names)]
+        rows = await self._read(keys=self._keys(namespace, names), args=args)
+        oldest_kept = time.time() - self.ttl
+        out: dict[str, Slice] = {}
+        for name, (epoch, latest, found, first) in zip(names, rows, strict=True):
+            entries = []
+            for entry_id, fields in found:
+                values = dict(zip(fields[::2], fields[1::2], strict=True))
+                ts = int(values[b"t"]) / 1000
+                if ts < oldest_kept:
+                    continue  # past its age: as good as trimmed
+                entries.append(
+                    Entry(
+                        offset=int(entry_id.split(b"-", 1)[0]),
+                        ts=ts,
+                        event=values[b"ev"].decode(),
+                        data=orjson.loads(values[b"d"]),
+                        positions=orjson.loads(values[b"p"]),
+                    )
+                )
+            oldest = int(first.split(b"-", 1)[0]) if first else int(latest) + 1
+            if entries and entries[0].offset > oldest and int(entries[0].offset) > after[name] + 1:
+                oldest = entries[0].offset  # the older ones are past their age
+            out[name] = Slice(epoch.decode(), int(latest), entries, oldest)
+        return out
+
+    async def close(self) -> None:
+        return None  # the Redis client belongs to the Runtime
+
+
+def _after(offset: int) -> str:
+    """`-` asks only for the stream's epoch and latest offset no entries (READ above)."""
+    return "-" if offset < 0 else str(offset)

@@ -1,0 +1,15 @@
+"""Load: many sockets reconnecting at once with replay do not stall live delivery."""
+
+from __future__ import annotations
+
+import math
+
+from benchmarks.replay import storm_on_own_node
+
+
+async def test_a_reconnect_storm_with_replay_does_not_stall_live_events():
+    result = await storm_on_own_node(100)
+    assert result["replayed_all"], result
+    assert result["live_events"] >= 3, result
+    # live events keep flowing while 100 x 50 events are replayed (generous: shared machine)
+    assert not math.isnan(result["live_p99_s"]) and result["live_max_s"] < 3.0, result
