@@ -63,6 +63,10 @@ async def server(request):
     srv = InProcessServer(create_asgi(settings, manage_database=False))
     srv.backend = backend
     await srv.start()
+    # The OpenAPI document as this server published it at start: sanic-ext keeps one
+    # specification builder per process, which later in-process apps of the suite rebuild.
+    async with httpx.AsyncClient(base_url=srv.url, timeout=10) as client:
+        srv.openapi = (await client.get("/docs/openapi.json")).json()
     try:
         yield srv
     finally:

@@ -53,6 +53,11 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._items)
 
+    @property
+    def full(self) -> bool:
+        """At its count bound (the byte bound is judged per message, in `put`)."""
+        return len(self._items) >= self.max_messages
+
     def put(self, build, nbytes: int) -> int | None:
         """Queue `build(seq)` (the XADD field list); the seq, or None when the bound refuses."""
         if len(self._items) >= self.max_messages or self.bytes + nbytes > self.max_bytes:

@@ -245,7 +245,8 @@ class RedisStreamBusMixin:
 
     def bus_check(self) -> str:
         """ "ok", or "error: <why>" (the /ready check)."""
-        if self.outbox.dropped and time.monotonic() - self.outbox.last_drop < HEARD_WITHIN:
+        recently = time.monotonic() - self.outbox.last_drop < HEARD_WITHIN
+        if self.outbox.dropped and (recently or self.outbox.full):
             return f"error: outbox full, {self.outbox.dropped} message(s) refused"
         if self._heard is None:
             return "error: own heartbeat not heard yet"

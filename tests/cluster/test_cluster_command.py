@@ -17,6 +17,8 @@ import pytest
 from tests.cluster.conftest import cluster_env, nginx_or_skip, start_cluster
 from tests.harness import REDIS_URL
 
+STRONG_SECRET = "k7Qp2Zr9Lm4Xv8Tn1Bw6Yc3Hd5Jf0Gs!"  # passes production's weak-secret check
+
 
 def descendants(pid: int) -> set[int]:
     """Every live process below `pid` (from /proc: the nodes, nginx's master and worker)."""
@@ -155,7 +157,7 @@ def refusal_env(**extra: str) -> dict[str, str]:
         (["1", "--nginx", "/nonexistent/nginx"], {}, "apt-get install -y nginx"),
         (
             ["1", "--demo"],
-            {"ROOMCAST_ENV": "production", "ROOMCAST_JWT_SECRET": "x" * 48},
+            {"ROOMCAST_ENV": "production", "ROOMCAST_JWT_SECRET": STRONG_SECRET},
             "not with ROOMCAST_ENV=production",
         ),
     ],
