@@ -116,8 +116,10 @@ async def test_a_full_outbox_refuses_new_emits_and_keeps_a_gap_free_prefix(tmp_p
                 except TimeoutError:
                     break
             assert got == list(range(len(got))) and 50 <= len(got) <= 100
+            # the bus check is back by itself once the outbox drained (the status also
+            # follows the database check, which is not what this test is about)
             await wait_status(
-                a_node.url, "/ready", 503, 10, check=lambda b: b["checks"]["bus"] == "ok"
+                a_node.url, "/ready", None, 10, check=lambda b: b["checks"]["bus"] == "ok"
             )
     finally:
         for node in nodes:
