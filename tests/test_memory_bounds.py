@@ -7,6 +7,7 @@ before, during and after, and the bound asserted with a margin.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import time
@@ -174,6 +175,8 @@ async def test_an_over_limit_polling_post_is_answered_413_and_closed(node):
     except ConnectionResetError:
         pass
     writer.close()
+    with contextlib.suppress(OSError):  # let the fd go before the next connection reuses it
+        await writer.wait_closed()
     # and the REST door the same way
     reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
     writer.write(
