@@ -63,20 +63,28 @@ def _refusal(exc: RoomcastError) -> Refused:
     return Refused(4001, "invalid_token", exc.message)
 
 
+# Exceptions raised by these libraries mean a dependency (database, Redis) failed, whatever
+# their class: asyncpg alone has several unrelated roots (PostgresError, InterfaceError,
+# InternalClientError), and a dropped connection can surface as any of them.
+_DEPENDENCY_MODULES = ("asyncpg", "tortoise", "aiosqlite", "sqlite3", "redis", "pypika")
+
+
+def _is_transient(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TimeoutError | OSError | EOFError):
+            return True
+        if type(current).__module__.split(".")[0] in _DEPENDENCY_MODULES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _unservable(exc: BaseException) -> Refused:
     """The refusal of a connect that failed for the server's sake, not the client's."""
-    from redis.exceptions import RedisError
-    from tortoise.exceptions import BaseORMException
-
-    transient: tuple[type[BaseException], ...] = (TimeoutError, OSError, BaseORMException)
-    transient += (RedisError,)
-    try:
-        import asyncpg
-
-        transient += (asyncpg.PostgresError, asyncpg.InterfaceError)
-    except ImportError:  # pragma: no cover - asyncpg is a dependency
-        pass
-    if isinstance(exc, transient):
+    if _is_transient(exc):
         return Refused(
             4503, "unavailable", "the server cannot serve connections right now; retry shortly"
         )
@@ -109,7 +117,13 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
             # Anything else would escape python-socketio's connect handling: the client
             # would get no CONNECT_ERROR at all and wait out its own timeout.
             refusal = _unservable(exc)
-            log.error("connect to %s refused (%s): %r", self.namespace, refusal.reason, exc)
+            log.error(
+                "connect to %s refused (%s): %r",
+                self.namespace,
+                refusal.reason,
+                exc,
+                exc_info=exc if refusal.reason == "internal_error" else None,
+            )
             self.rt.metrics.auth_refusals.labels("socket", refusal.reason).inc()
             raise refusal from None
         if identity.user_id is not None:

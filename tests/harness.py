@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -126,6 +127,11 @@ class NodeProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **env}
+        # Output goes to a file, not a pipe: a pipe nobody drains fills up (64 KiB) and then
+        # blocks the node's event loop on its next log line.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the node
+            prefix=f"roomcast-node-{self.port}-", suffix=".log"
+        )
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -142,22 +148,26 @@ class NodeProcess:
                 *uvicorn_flags(),  # as `roomcast serve` runs it
             ],
             env=full_env,
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
 
-    async def wait_ready(self, timeout: float = 20) -> None:
+    def output(self) -> str:
+        """Everything the node printed so far (for assertions and failure messages)."""
+        with open(self.log.name, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    async def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as http:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    out = self.proc.stdout.read().decode(errors="replace")
-                    raise RuntimeError(f"node exited early:\n{out}")
+                    raise RuntimeError(f"node exited early:\n{self.output()}")
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(self.url + "/health")).status_code == 200:
                         return
                 await asyncio.sleep(0.1)
-        raise RuntimeError("node did not become ready")
+        raise RuntimeError(f"node did not become ready in {timeout} s:\n{self.output()[-4000:]}")
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -83,12 +83,8 @@ async def test_unreachable_redis_makes_ready_fail_but_health_pass(tmp_path):
 
 async def test_json_logs_are_one_object_per_line_and_never_show_secrets(tmp_path):
     import json
-    import threading
 
     node = NodeProcess(node_env(tmp_path, ROOMCAST_LOG_FORMAT="json", ROOMCAST_LOG_LEVEL="DEBUG"))
-    chunks: list[bytes] = []  # drained as it comes: DEBUG output would fill the pipe
-    drain = threading.Thread(target=lambda: chunks.extend(iter(node.proc.stdout.readline, b"")))
-    drain.start()
     try:
         await node.wait_ready(timeout=60)
         async with httpx.AsyncClient(base_url=node.url) as http:
@@ -109,8 +105,7 @@ async def test_json_logs_are_one_object_per_line_and_never_show_secrets(tmp_path
                 await ws.send("42/chat")  # dropped packets: a counted, rate-limited line
     finally:
         node.stop()
-        drain.join(10)
-    out = b"".join(chunks).decode()
+    out = node.output()
     lines = [line for line in out.splitlines() if line.strip()]
     assert lines
     for line in lines:

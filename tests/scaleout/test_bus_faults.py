@@ -235,7 +235,8 @@ async def test_a_connect_during_a_database_outage_gets_connect_error(bus, tmp_pa
         error = client.connect_error
         data = error.get("data", error) if isinstance(error, dict) else error
         assert isinstance(data, dict), f"no connect_error data: {error!r}"
-        assert (data["code"], data["reason"]) == (4503, "unavailable"), data
+        reason = (data["code"], data["reason"])
+        assert reason == (4503, "unavailable"), f"{data}\n{node.output()[-3000:]}"
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         again = Client("/chat")
         await again.connect(node.url, auth={"token": token})
