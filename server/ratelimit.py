@@ -1,4 +1,8 @@
-"""Fixed-window rate limits, shared by all nodes through Redis when it is configured.
+"""Sliding-window rate limits, shared by all nodes through Redis when it is configured.
+
+The count is the sliding-window estimate: hits in the current fixed slot plus the previous
+slot's hits weighted by how much of it the window still covers. Unlike a plain fixed window,
+a burst that straddles a slot boundary cannot pass twice the limit.
 
 A Redis failure lets the request through (and logs): limits protect the service, they must
 not take it down.
@@ -20,7 +24,7 @@ class RateLimiter:
         self.enabled = enabled
         self.redis = redis
         self.prefix = prefix
-        self._windows: dict[str, tuple[int, int]] = {}
+        self._windows: dict[str, tuple[int, int, int]] = {}  # key -> (slot, count, previous)
 
     async def hit(self, key: str, *, limit: int, window: int) -> int | None:
         """Count one hit; return the seconds to wait when over the limit, else None."""
@@ -28,24 +32,31 @@ class RateLimiter:
             return None
         now = time.time()
         slot = int(now // window)
+        covered = 1.0 - (now - slot * window) / window  # share of the previous slot in view
         retry_after = int((slot + 1) * window - now) + 1
         if self.redis is not None:
-            name = f"{self.prefix}:rl:{key}:{slot}"
+            name = f"{self.prefix}:rl:{key}:"
             try:
                 async with self.redis.pipeline(transaction=False) as pipe:
-                    pipe.incr(name)
-                    pipe.expire(name, window + 1)
-                    count, _ = await pipe.execute()
+                    pipe.incr(f"{name}{slot}")
+                    pipe.expire(f"{name}{slot}", 2 * window + 1)
+                    pipe.get(f"{name}{slot - 1}")
+                    count, _, previous = await pipe.execute()
             except (RedisError, OSError) as exc:
                 log.warning("rate limit check skipped, Redis unavailable: %s", exc)
                 return None
+            previous = int(previous or 0)
         else:
             if len(self._windows) > 100_000:
-                self._windows = {k: v for k, v in self._windows.items() if v[0] == slot}
-            seen_slot, count = self._windows.get(key, (slot, 0))
-            count = count + 1 if seen_slot == slot else 1
-            self._windows[key] = (slot, count)
-        return retry_after if count > limit else None
+                self._windows = {k: v for k, v in self._windows.items() if v[0] >= slot - 1}
+            seen_slot, seen_count, seen_previous = self._windows.get(key, (slot, 0, 0))
+            if seen_slot == slot:
+                count, previous = seen_count + 1, seen_previous
+            else:
+                count, previous = 1, seen_count if seen_slot == slot - 1 else 0
+            self._windows[key] = (slot, count, previous)
+        estimate = count + previous * covered
+        return retry_after if estimate > limit else None
 
 
 class TokenBucket:
