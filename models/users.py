@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -16,8 +17,13 @@ from models.common import Payload
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so that timing does not tell which emails exist.
-_DUMMY_HASH = _hasher.hash("roomcast-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so that timing does not tell which emails
+    exist. Made on first use, not at import: hashing costs every process ~0.1-0.5 s at start."""
+    return _hasher.hash("roomcast-dummy-password")
 
 
 class User(Model):
@@ -144,7 +150,7 @@ async def authenticate(*, email: str, password: str) -> User:
     user = await User.get_or_none(email=email.strip().lower())
     try:
         await asyncio.to_thread(
-            _hasher.verify, user.password_hash if user else _DUMMY_HASH, password
+            _hasher.verify, user.password_hash if user else _dummy_hash(), password
         )
     except (VerificationError, InvalidHashError):
         raise Unauthorized("wrong email or password") from None

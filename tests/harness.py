@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -190,9 +191,24 @@ SCHEMA_SCRIPT = (
 )
 
 
+_sqlite_template: list[str] = []
+
+
 def create_schema(database_url: str) -> None:
-    """Create the tables in another process (this one may hold a Tortoise context already)."""
-    subprocess.run([sys.executable, "-c", SCHEMA_SCRIPT, database_url], check=True, timeout=60)
+    """Create the tables in another process (this one may hold a Tortoise context already).
+
+    A SQLite database is a copy of one template made once per test process: a Python
+    process that imports the models costs seconds on a loaded two-core machine."""
+    if not database_url.startswith("sqlite://") or database_url.startswith("sqlite://:memory:"):
+        subprocess.run([sys.executable, "-c", SCHEMA_SCRIPT, database_url], check=True, timeout=60)
+        return
+    if not _sqlite_template:
+        template = os.path.join(tempfile.mkdtemp(prefix="roomcast-schema-"), "template.sqlite3")
+        subprocess.run(
+            [sys.executable, "-c", SCHEMA_SCRIPT, f"sqlite://{template}"], check=True, timeout=60
+        )
+        _sqlite_template.append(template)
+    shutil.copyfile(_sqlite_template[0], database_url.removeprefix("sqlite://"))
 
 
 class Client:
