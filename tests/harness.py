@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -124,7 +125,7 @@ class InProcessServer:
 class NodeProcess:
     """A server node in its own process (scale-out and CLI tests)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, drain_seconds: int = 10) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **env}
@@ -146,7 +147,7 @@ class NodeProcess:
                 str(self.port),
                 "--log-level",
                 "warning",
-                *uvicorn_flags(),  # as `roomcast serve` runs it
+                *uvicorn_flags(drain_seconds),  # as `roomcast serve` runs it
             ],
             env=full_env,
             stdout=self.log,
@@ -158,7 +159,7 @@ class NodeProcess:
         with open(self.log.name, "rb") as f:
             return f.read().decode(errors="replace")
 
-    async def wait_ready(self, timeout: float = 30) -> None:
+    async def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as http:
             while time.monotonic() < deadline:
@@ -170,13 +171,33 @@ class NodeProcess:
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"node did not become ready in {timeout} s:\n{self.output()[-4000:]}")
 
+    log = output  # the fault tests' spelling
+
+    def kill(self) -> None:
+        """`kill -9`."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def terminate(self) -> None:
+        """SIGTERM, without waiting (see `exited`)."""
+        self.proc.send_signal(signal.SIGTERM)
+
+    async def exited(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("node did not exit")
+            await asyncio.sleep(0.05)
+        return self.proc.returncode
+
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
 
 
 SCHEMA_SCRIPT = (

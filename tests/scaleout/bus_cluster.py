@@ -4,57 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 import time
 import uuid
 
 import httpx
-import redis.asyncio as aioredis
 
-from tests.harness import SECRET, Client, NodeProcess, free_port
+from tests.harness import SECRET, Client, NodeProcess
+from tests.redis_server import RedisServer
 
-
-class RedisServer:
-    """`redis-server` on a free port, no persistence; `kill()` + `start()` is a restart."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    async def start(self) -> None:
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
-            [
-                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(Exception):
-                client = aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-                try:
-                    await client.ping()
-                    return
-                finally:
-                    await client.aclose()
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            await asyncio.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-    async def command(self, *args):
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            return await client.execute_command(*args)
-        finally:
-            await client.aclose()
+__all__ = ["RedisServer"]
 
 
 def node_env(database_url: str, redis_url: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Plumbing for fault tests: a private redis-server, nodes that log to a file and can be killed,
+"""Plumbing for fault tests: a cluster of three nodes on a private redis-server,
 users made in bulk, many cheap sockets.
 
 Never touches the shared Redis: every fault test starts its own `redis-server` on a free port
@@ -8,123 +8,17 @@ Never touches the shared Redis: every fault test starts its own `redis-server` o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
 import httpx
-import redis.asyncio as aioredis
 
 from server import auth
-from server.asgi import uvicorn_flags
-from tests.harness import SECRET, Client, free_port
-
-
-class RedisServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def _spawn(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    async def start(self) -> float:
-        """Start (or restart, same port) and return the monotonic time it first answered."""
-        self._spawn()
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                with contextlib.suppress(Exception):
-                    await client.ping()
-                    return time.monotonic()
-                await asyncio.sleep(0.01)
-        finally:
-            await client.aclose()
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
-class Node:
-    """A server node in its own process, its output in a file (read it with `log()`)."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        fd, self.logpath = tempfile.mkstemp(prefix="roomcast-node-", suffix=".log")
-        self.proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "--factory", "server.asgi:create"),
-                *("--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"),
-                *uvicorn_flags(int(env.get("ROOMCAST_DRAIN_SECONDS", "10"))),
-            ],
-            env={**os.environ, **env},
-            stdout=fd,
-            stderr=subprocess.STDOUT,
-        )
-        os.close(fd)
-
-    def log(self) -> str:
-        with open(self.logpath, errors="replace") as f:
-            return f.read()
-
-    async def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient() as http:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"node exited early:\n{self.log()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get(self.url + "/health")).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-        raise RuntimeError("node did not become ready")
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def terminate(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-
-    async def exited(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError("node did not exit")
-            await asyncio.sleep(0.05)
-        return self.proc.returncode
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        with contextlib.suppress(OSError):
-            os.unlink(self.logpath)
+from tests.harness import SECRET, Client, NodeProcess
+from tests.redis_server import RedisServer
 
 
 async def make_users(database_url: str, count: int) -> list[tuple[dict, str]]:
@@ -225,11 +119,11 @@ class FaultCluster:
             "ROOMCAST_RATE_LIMITS": "off",
             **extra_env,
         }
-        self.nodes: list[Node] = []
+        self.nodes: list[NodeProcess] = []
 
     async def __aenter__(self) -> FaultCluster:
         await self.redis.start()
-        self.nodes = [Node(self.env) for _ in range(3)]
+        self.nodes = [self._spawn() for _ in range(3)]
         try:
             await asyncio.gather(*(node.wait_ready() for node in self.nodes))
         except BaseException:
@@ -237,10 +131,14 @@ class FaultCluster:
             raise
         return self
 
-    async def respawn(self, node: Node) -> Node:
+    def _spawn(self) -> NodeProcess:
+        drain = int(self.env.get("ROOMCAST_DRAIN_SECONDS", "10"))
+        return NodeProcess(self.env, drain_seconds=drain)
+
+    async def respawn(self, node: NodeProcess) -> NodeProcess:
         """Replace a node (after a test killed or stopped it) by a fresh one."""
         node.stop()
-        fresh = Node(self.env)
+        fresh = self._spawn()
         self.nodes[self.nodes.index(node)] = fresh
         await fresh.wait_ready()
         return fresh
