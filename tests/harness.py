@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -210,6 +211,26 @@ SCHEMA_SCRIPT = (
     "    await close_database()\n"
     "asyncio.run(main())\n"
 )
+
+
+@contextlib.asynccontextmanager
+async def file_lock(path: str | os.PathLike, timeout: float = 600):
+    """An exclusive flock on `path`, held across processes (pytest-xdist workers installing
+    the same node_modules); waited for without blocking the event loop."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path} stayed locked for {timeout} s") from None
+                await asyncio.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 _sqlite_template: list[str] = []

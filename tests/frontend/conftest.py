@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import base_env
-from tests.harness import ON_CI, NodeProcess
+from tests.harness import ON_CI, NodeProcess, file_lock
 
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "frontend_client"
 NPM_CI_TIMEOUT = 300
@@ -87,6 +87,12 @@ async def node_modules() -> Path:
         pytest.skip(reason)
     modules = CLIENT_DIR / "node_modules"
     wanted = ("socket.io-client", "playwright-core", "chart.js", "swagger-ui-dist")
+    async with file_lock(CLIENT_DIR / ".npm-ci.lock"):
+        await _install(modules, wanted)
+    return modules
+
+
+async def _install(modules: Path, wanted: tuple[str, ...]) -> None:
     if not all((modules / name).is_dir() for name in wanted):
         # No install scripts: none of these needs one (swagger-ui-dist's only phones home).
         code, out = await run(
@@ -100,7 +106,6 @@ async def node_modules() -> Path:
         )
         if code != 0:
             pytest.fail(f"npm ci failed:\n{out}")
-    return modules
 
 
 @pytest.fixture(scope="session")
