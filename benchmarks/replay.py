@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import random
+import signal
+import subprocess
 import time
 import uuid
 
@@ -98,6 +102,7 @@ async def storm(
     """N sockets of `user`, 50 alerts behind, reconnect at once; the watcher measures live."""
     import httpx
 
+    from benchmarks.rawsock import RawSocket, Refused
     from tests.recovery.support import Recorder, post_alert
 
     stream = f"user:{user['user']['id']}"
@@ -116,17 +121,28 @@ async def storm(
         latencies: list[float] = []
         replayed: list[int] = []
 
+        refused: list[int] = []
+
         async def one() -> None:
-            client = Recorder("/alerts")
+            # A connect refused with 4503 (over the server's connect budget under the storm)
+            # is retried after a random 0.5-1.5 s, as socket.io clients' reconnection does.
             began = time.perf_counter()
-            try:
-                await client.connect(url, {"token": user["access_token"], "recover": recover})
-                result = (await client.recovery(timeout=120))["streams"][stream]
-                latencies.append(time.perf_counter() - began)
-                replayed.append(len(client.events("breach_alert")))
+            for attempt in range(20):
+                client = RawSocket(url, "/alerts")
+                try:
+                    await client.connect({"token": user["access_token"], "recover": recover})
+                    result = (await client.wait_recovery(timeout=180))["streams"][stream]
+                except Refused:
+                    refused.append(attempt)
+                    await asyncio.sleep(0.5 + random.random())
+                    continue
+                finally:
+                    await client.close()
+                latencies.append(client.recovered_at - began)
+                replayed.append(client.counts["breach_alert"])
                 assert result["status"] == ("recovered" if replay else "current"), result
-            finally:
-                await client.close()
+                return
+            raise RuntimeError("refused 20 times")
 
         sent_at: dict[int, float] = {}
         stop = asyncio.Event()
@@ -134,15 +150,16 @@ async def storm(
         async def pulse() -> None:
             n = 0
             while not stop.is_set():
+                posted = time.perf_counter()  # the event may arrive before the REST answer
                 alert = await post_alert(http, staff_token, watcher["user"]["id"], 1000 + n)
-                sent_at[alert["id"]] = time.perf_counter()
+                sent_at[alert["id"]] = posted
                 n += 1
                 await asyncio.sleep(0.1)
 
         pulser = asyncio.create_task(pulse())
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one() for _ in range(clients)))
-        storm_s = time.perf_counter() - began
+        storm_s, generator_cpu = time.perf_counter() - began, time.process_time() - cpu
         stop.set()
         await pulser
         await live.until(lambda: len(live.events("breach_alert")) >= len(sent_at), timeout=30)
@@ -153,6 +170,8 @@ async def storm(
         "clients": clients,
         "events_each": 50,
         "storm_seconds": storm_s,
+        "generator_cpu_s": generator_cpu,
+        "refused_connects": len(refused),
         "replay_p50_s": pct(latencies, 0.5),
         "replay_p99_s": pct(latencies, 0.99),
         "replayed_all": all(r == (25 if replay else 0) for r in replayed)
@@ -164,7 +183,9 @@ async def storm(
     }
 
 
-async def storm_on_own_node(clients: int, replay: bool = True) -> dict:
+async def storm_on_own_node(
+    clients: int, replay: bool = True, *, pin: bool = False, profile: str | None = None
+) -> dict:
     import os
     import sqlite3
     import tempfile
@@ -189,24 +210,56 @@ async def storm_on_own_node(clients: int, replay: bool = True) -> dict:
             "ROOMCAST_REDIS_PREFIX": prefix,
         }
     )
+    spy = None
     try:
         await node.wait_ready(timeout=60)
+        if pin:
+            pin_process(node.proc.pid, SERVER_CPU)
         async with httpx.AsyncClient(base_url=node.url, timeout=10) as http:
             staff = await register(http)
             with sqlite3.connect(db) as conn:
                 conn.execute("UPDATE users SET is_staff = 1 WHERE id = ?", (staff["user"]["id"],))
             user, watcher = await register(http), await register(http)
+        if profile:  # py-spy (pip install py-spy): a raw collapsed-stack file of the storm
+            spy = subprocess.Popen(  # noqa: ASYNC220 - starts at once, runs beside
+                [spy_command(), "record", "-p", str(node.proc.pid), "-f", "raw", "-o", profile],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         before = process_cpu(node.proc.pid)
         result = await storm(node.url, staff["access_token"], user, watcher, clients, replay)
         result["server_cpu_s"] = process_cpu(node.proc.pid) - before
         return result
     finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
         node.stop()
         redis = Redis.from_url(REDIS_URL)
         keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
+
+
+SERVER_CPU, GENERATOR_CPU = 0, 1
+
+
+def spy_command() -> str:
+    import os
+    import sys
+
+    beside = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    return beside if os.path.exists(beside) else "py-spy"
+
+
+def pin_process(pid: int, cpu: int) -> None:
+    """Every thread of a process onto one CPU (what `taskset -a -p` does)."""
+    import os
+
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(int(task), {cpu})
 
 
 def process_cpu(pid: int) -> float:
@@ -218,38 +271,48 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--emits", type=int, default=5000)
-    parser.add_argument("--clients", type=int, default=300)
-    args = parser.parse_args()
-    cost = asyncio.run(emit_cost(args.emits))
-    print(f"emit cost ({args.emits} emits to [user:42, staff]):")
+def print_cost(n: int, cost: dict) -> None:
+    print(f"emit cost ({n} emits to [user:42, staff]):")
     for name in ("none", "memory", "redis"):
         r = cost[name]
         cpu, wall = r["cpu_us_per_emit"], r["wall_us_per_emit"]
         print(f"  {name:7s} cpu {cpu:7.1f} us/emit   wall {wall:7.1f} us/emit")
     per_entry, held = cost["redis_bytes_per_entry"], cost["redis_entries_held"]
     print(f"  redis: {per_entry:.0f} bytes per stored entry ({held} held)")
+
+
+def print_storm(label: str, s: dict) -> None:
+    ms = {k: v * 1000 for k, v in s.items() if k.endswith("_s") and "cpu" not in k}
+    print(f"{label}: {s['clients']} sockets, all done in {s['storm_seconds']:.2f} s")
+    print(f"  connect -> recovery p50 {ms['replay_p50_s']:.0f} ms  p99 {ms['replay_p99_s']:.0f} ms")
+    print(f"  connects refused (4503, retried): {s['refused_connects']}")
+    print(
+        f"  every socket got all: {s['replayed_all']}; CPU: server {s['server_cpu_s']:.2f} s,"
+        f" generator {s['generator_cpu_s']:.2f} s"
+    )
+    print(
+        f"  live during the storm: {s['live_events']} events, p50 {ms['live_p50_s']:.0f} ms"
+        f"  p99 {ms['live_p99_s']:.0f} ms  max {ms['live_max_s']:.0f} ms"
+    )
+
+
+def main() -> None:
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--emits", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--profile", help="py-spy raw profile of the node during the storm")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {GENERATOR_CPU})  # the node goes on SERVER_CPU
+    if args.emits:
+        cost = asyncio.run(emit_cost(args.emits))
+        print_cost(args.emits, cost)
     if args.clients:
-        base = asyncio.run(storm_on_own_node(args.clients, replay=False))
-        print(
-            f"baseline: {args.clients} sockets reconnecting with nothing to replay: connect ->"
-            f" recovery p50 {base['replay_p50_s'] * 1000:.0f} ms  p99"
-            f" {base['replay_p99_s'] * 1000:.0f} ms (all in {base['storm_seconds']:.2f} s,"
-            f" server CPU {base['server_cpu_s']:.2f} s)"
-        )
-        s = asyncio.run(storm_on_own_node(args.clients))
-        ms = {k: v * 1000 for k, v in s.items() if k.endswith("_s")}
-        print(
-            f"storm: {s['clients']} sockets x 50 events, all replayed in {s['storm_seconds']:.2f} s"
-        )
-        print(f"  replay latency p50 {ms['replay_p50_s']:.0f} ms  p99 {ms['replay_p99_s']:.0f} ms")
-        print(f"  every socket got all: {s['replayed_all']}; server CPU {s['server_cpu_s']:.2f} s")
-        print(
-            f"  live during the storm: {s['live_events']} events, p50 {ms['live_p50_s']:.0f} ms"
-            f"  p99 {ms['live_p99_s']:.0f} ms  max {ms['live_max_s']:.0f} ms"
-        )
+        base = asyncio.run(storm_on_own_node(args.clients, replay=False, pin=True))
+        print_storm("baseline (nothing to replay)", base)
+        s = asyncio.run(storm_on_own_node(args.clients, pin=True, profile=args.profile))
+        print_storm("storm (50 events each to replay)", s)
     print("(shared, noisy 2-core machine: orders of magnitude, not precise figures)")
 
 

@@ -170,3 +170,59 @@ async def make_staff(tmp: str, http: httpx.AsyncClient) -> str:
     with sqlite3.connect(os.path.join(tmp, "gap.sqlite3")) as conn:
         conn.execute("UPDATE users SET is_staff = 1 WHERE id = ?", (login["user"]["id"],))
     return login["access_token"]
+
+
+class CuttableProxy:
+    """A TCP proxy in front of a server: `cut()` drops every connection through it and
+    refuses new ones until `heal()` (a client's network going away and coming back)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self.open = True
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> CuttableProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.open:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self._pipes.update((writer, up_writer))
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+        self._pipes.difference_update((writer, up_writer))
+
+    def cut(self) -> None:
+        self.open = False
+        for writer in list(self._pipes):
+            writer.transport.abort()
+
+    def heal(self) -> None:
+        self.open = True
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
