@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from engineio import packet as eio_packet
+
 from server.errors import RoomcastError
 from server.history.recovery import merge, outcome, parse_request
 from server.history.store import Entry
@@ -120,8 +122,22 @@ class ReplayMixin:
         return results
 
     async def _send(self, sid: str, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        sock = None
+        head = f"2{self.namespace}," if self.namespace != "/" else "2"
         for entry in entries:
-            await self.emit(entry.event, {**entry.data, STREAM_KEY: entry.positions}, to=sid)
+            if entry.body is None:
+                await self.emit(entry.event, {**entry.data, STREAM_KEY: entry.positions}, to=sid)
+                continue
+            # Kept encoded (Redis): the stored EVENT text goes out as is, not decoded and
+            # encoded again (the same packet an emit would make, onto the same queue).
+            if sock is None:
+                eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+                sock = self.server.eio.sockets.get(eio_sid)
+            if sock is None or sock.closed:
+                return  # gone meanwhile
+            await sock.send(eio_packet.Packet(eio_packet.MESSAGE, head + entry.body))
 
     async def _join(self, sid: str, rooms: list[str]) -> None:
         if not self.server.manager.is_connected(sid, self.namespace):

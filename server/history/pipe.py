@@ -5,7 +5,8 @@ this process's CPU in the command machinery alone (pool checkout, retry wrapper,
 callbacks) before any work is done. Here the calls queued while a round trip is on its way
 all go in the next one (one write, N replies), on a connection of our own, with the
 arguments packed once: ~80 us for a lone call, ~25 us per call in a batch of ten
-(benchmarks/replay.py). Replies come back in the order the calls were queued.
+(benchmarks/replay.py). A lone call is sent by its caller directly; calls made meanwhile are
+sent together by a flusher task. Replies come back in the order the calls were queued.
 
 A failed round trip fails every call of its batch (the caller cannot know whether Redis ran
 them) and drops the connection; the next call reconnects. With `retry=True` (a script safe to
@@ -33,24 +34,35 @@ class ScriptPipe:
         self._script = script
         self._sha = hashlib.sha1(script.encode()).hexdigest()
         self._pending: list[tuple[tuple, asyncio.Future]] = []
+        self._busy = False
         self._flusher: asyncio.Task | None = None
 
     async def __call__(self, keys: list, args: list) -> Any:
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append(((len(keys), *keys, *args), future))
-        if self._flusher is None:
-            self._flusher = asyncio.ensure_future(self._flush())
-        return await future
+        call = (len(keys), *keys, *args)
+        if self._busy:  # a round trip is on its way: ride the next one
+            future = asyncio.get_running_loop().create_future()
+            self._pending.append((call, future))
+            return await future
+        # Nobody is sending: this caller sends its own call at once (no task, no future).
+        self._busy = True
+        try:
+            reply = (await self._guarded([call]))[0]
+        finally:
+            if self._pending:
+                self._flusher = asyncio.ensure_future(self._flush())  # stays busy
+            else:
+                self._busy = False
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
 
     async def _flush(self) -> None:
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
                 try:
-                    replies = await self._round_trip([call for call, _ in batch])
+                    replies = await self._guarded([call for call, _ in batch])
                 except Exception as exc:  # handed to every caller of the batch
-                    with contextlib.suppress(Exception):
-                        await self._conn.disconnect()
                     replies = [exc] * len(batch)
                 for (_, future), reply in zip(batch, replies, strict=True):
                     if future.done():
@@ -60,7 +72,17 @@ class ScriptPipe:
                     else:
                         future.set_result(reply)
         finally:
+            self._busy = False
             self._flusher = None
+
+    async def _guarded(self, calls: list[tuple]) -> list[Any]:
+        """A round trip; a failure (or a cancel halfway) leaves the connection unusable."""
+        try:
+            return await self._round_trip(calls)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._conn.disconnect(nowait=True)
+            raise
 
     async def _round_trip(self, calls: list[tuple]) -> list[Any]:
         try:

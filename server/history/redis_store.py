@@ -5,7 +5,8 @@ Keys, under the configured prefix (docs/recovery.md):
   fresh random epoch when absent, so a Redis that lost its data (restart, eviction,
   expiry) answers with a new epoch and clients learn they have a gap.
 - `<prefix>:hist:<namespace>:<stream>` the Redis Stream; entry id `<offset>-0`, fields
-  `t` (ms, Redis clock), `ev` (event name), `d` (payload JSON), `p` (positions JSON).
+  `t` (ms, Redis clock), `p` (positions JSON), `b` (`["<event>",{<payload JSON>` without its
+  closing brace: a replay sends `b + ',"_stream":' + p + '}]'` as the packet, undecoded).
 
 One append is one EVALSHA for all of an emit's streams (HINCRBY + XADD MAXLEN ~ + EXPIRE
 each), sent through a ScriptPipe (its own connection; concurrent appends share round trips);
@@ -48,10 +49,11 @@ for i = 1, n do
   pos[ARGV[6 + i]] = {o = offs[i], e = redis.call('HGET', meta, 'e')}
 end
 local p = cjson.encode(pos)
+-- `["<event>",{...payload` without its closing brace: a replay appends `"_stream"` and `}]`
+local b = '[' .. cjson.encode(ARGV[4]) .. ',' .. string.sub(ARGV[5], 1, -2)
 for i = 1, n do
   local key = KEYS[2 * i]
-  redis.call('XADD', key, 'MAXLEN', '~', ARGV[2], offs[i] .. '-0',
-             't', ms, 'ev', ARGV[4], 'd', ARGV[5], 'p', p)
+  redis.call('XADD', key, 'MAXLEN', '~', ARGV[2], offs[i] .. '-0', 't', ms, 'p', p, 'b', b)
   redis.call('EXPIRE', key, ARGV[3])
   redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[6])
 end
@@ -153,13 +155,16 @@ class RedisHistory:
                 ts = int(values[b"t"]) / 1000
                 if ts < oldest_kept:
                     continue  # past its age: as good as trimmed
+                head, p = values[b"b"], values[b"p"]
+                comma = b"" if head.endswith(b"{") else b","
                 entries.append(
                     Entry(
                         offset=int(entry_id.split(b"-", 1)[0]),
                         ts=ts,
-                        event=values[b"ev"].decode(),
-                        data=orjson.loads(values[b"d"]),
-                        positions=orjson.loads(values[b"p"]),
+                        event="",  # inside `body`
+                        data=None,
+                        positions=orjson.loads(p),
+                        body=(head + comma + b'"_stream":' + p + b"}]").decode(),
                     )
                 )
             oldest = int(first.split(b"-", 1)[0]) if first else int(latest) + 1

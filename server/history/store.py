@@ -22,8 +22,11 @@ class Entry:
     offset: int
     ts: float  # seconds since the epoch, when it was stored
     event: str
-    data: dict
+    data: dict | None
     positions: Positions
+    # The Socket.IO EVENT arguments as JSON text, positions included (`["ev", {..}]`), when
+    # the store kept the payload encoded (Redis): replayed as is, never decoded.
+    body: str | None = None
 
     @property
     def identity(self) -> tuple:
