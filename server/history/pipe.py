@@ -26,6 +26,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+# At most this many calls per round trip: a reconnect storm's 1000 reads of 50 entries each
+# would otherwise be one 20 MB reply, parsed in one event-loop step (holding up every live
+# event), and no socket could start its replay before the last one's entries had arrived.
+MAX_BATCH = 64
+
 
 class ScriptPipe:
     def __init__(self, redis: Redis, script: str, *, retry: bool = False) -> None:
@@ -59,7 +64,7 @@ class ScriptPipe:
     async def _flush(self) -> None:
         try:
             while self._pending:
-                batch, self._pending = self._pending, []
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 try:
                     replies = await self._guarded([call for call, _ in batch])
                 except Exception as exc:  # handed to every caller of the batch

@@ -70,9 +70,17 @@ for i = 1, #KEYS / 2 do
   end
   local head = redis.call('HMGET', meta, 'e', 'n')
   local after = ARGV[2 + i]
-  local found = {}
+  local found = {}  -- flat: id, t, p, b, id, t, p, b, ... (fewer objects to decode)
   if after ~= '-' then
-    found = redis.call('XRANGE', KEYS[2 * i], '(' .. after .. '-0', '+')
+    for _, row in ipairs(redis.call('XRANGE', KEYS[2 * i], '(' .. after .. '-0', '+')) do
+      local f = row[2]
+      if f[3] == 'p' and f[5] == 'b' then  -- an entry of this layout (t, p, b)
+        found[#found + 1] = row[1]
+        found[#found + 1] = f[2]
+        found[#found + 1] = f[4]
+        found[#found + 1] = f[6]
+      end
+    end
   end
   local first = redis.call('XRANGE', KEYS[2 * i], '-', '+', 'COUNT', 1)
   local oldest = first[1] and first[1][1] or ''
@@ -150,20 +158,19 @@ class RedisHistory:
         out: dict[str, Slice] = {}
         for name, (epoch, latest, found, first) in zip(names, rows, strict=True):
             entries = []
-            for entry_id, fields in found:
-                values = dict(zip(fields[::2], fields[1::2], strict=True))
-                ts = int(values[b"t"]) / 1000
+            for k in range(0, len(found), 4):
+                ts = int(found[k + 1]) / 1000
                 if ts < oldest_kept:
                     continue  # past its age: as good as trimmed
-                head, p = values[b"b"], values[b"p"]
+                p, head = found[k + 2], found[k + 3]
                 comma = b"" if head.endswith(b"{") else b","
                 entries.append(
                     Entry(
-                        offset=int(entry_id.split(b"-", 1)[0]),
+                        offset=int(found[k].split(b"-", 1)[0]),
                         ts=ts,
                         event="",  # inside `body`
                         data=None,
-                        positions=orjson.loads(p),
+                        positions=p,  # decoded only if the identity is needed (merge)
                         body=(head + comma + b'"_stream":' + p + b"}]").decode(),
                     )
                 )

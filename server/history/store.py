@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 Positions = dict[str, dict[str, Any]]  # {"user:2": {"o": 17, "e": "9f1c..."}}
 
 
@@ -23,7 +25,7 @@ class Entry:
     ts: float  # seconds since the epoch, when it was stored
     event: str
     data: dict | None
-    positions: Positions
+    positions: Positions | bytes  # bytes: still JSON (decoded when the identity is asked)
     # The Socket.IO EVENT arguments as JSON text, positions included (`["ev", {..}]`), when
     # the store kept the payload encoded (Redis): replayed as is, never decoded.
     body: str | None = None
@@ -31,7 +33,10 @@ class Entry:
     @property
     def identity(self) -> tuple:
         """The same for the copies of one emit stored in several streams."""
-        return tuple(sorted((s, p["o"]) for s, p in self.positions.items()))
+        positions = self.positions
+        if isinstance(positions, bytes):
+            positions = orjson.loads(positions)
+        return tuple(sorted((s, p["o"]) for s, p in positions.items()))
 
 
 @dataclass(slots=True)
