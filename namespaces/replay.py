@@ -84,8 +84,9 @@ class ReplayMixin:
     async def on_recover(self, sid: str, data: Any) -> dict:
         """`recover {stream: {o, e}}`: replay what the socket's streams missed, then ack."""
         wanted = parse_request(data)
-        rooms = self.rooms(sid)
-        results = {s: {"status": "denied"} for s in wanted if s not in rooms or not is_stream(s)}
+        results = {
+            s: {"status": "denied"} for s in wanted if not is_stream(s) or not self._in_room(sid, s)
+        }
         asked = {s: p for s, p in wanted.items() if s not in results}
         results.update(await self._replay(sid, asked, join=[]))
         return {"streams": results}
@@ -139,9 +140,14 @@ class ReplayMixin:
                 return  # gone meanwhile
             await sock.send(eio_packet.Packet(eio_packet.MESSAGE, head + entry.body))
 
+    def _in_room(self, sid: str, room: str) -> bool:
+        # O(1): `self.rooms(sid)` scans every room of the namespace (python-socketio's
+        # get_rooms), which made a storm of N reconnects cost O(N^2).
+        return sid in self.server.manager.rooms.get(self.namespace, {}).get(room, ())
+
     async def _join(self, sid: str, rooms: list[str]) -> None:
         if not self.server.manager.is_connected(sid, self.namespace):
             return
         for room in rooms:
-            if room not in self.rooms(sid):
+            if not self._in_room(sid, room):
                 await self.enter_room(sid, room)

@@ -17,7 +17,7 @@ def new_epoch() -> str:
     return secrets.token_hex(6)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field the slow way
 class Entry:
     """One stored event: its offset in the stream read, and its positions in all streams."""
 
