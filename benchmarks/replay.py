@@ -20,6 +20,7 @@ import collections
 import contextlib
 import random
 import signal
+import statistics
 import subprocess
 import threading
 import time
@@ -402,16 +403,30 @@ def main() -> None:
     parser.add_argument("--emits", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--profile", help="py-spy raw profile of the node during the storm")
+    parser.add_argument("--reps", type=int, default=1, help="baseline + storm pairs")
     args = parser.parse_args()
     os.sched_setaffinity(0, {GENERATOR_CPU})  # the node goes on SERVER_CPU
     if args.emits:
         cost = asyncio.run(emit_cost(args.emits))
         print_cost(args.emits, cost)
-    if args.clients:
+    runs: dict[str, list[dict]] = {"baseline": [], "storm": []}
+    for rep in range(args.reps if args.clients else 0):  # interleaved: the noise hits both
         base = asyncio.run(storm_on_own_node(args.clients, replay=False, pin=True))
-        print_storm("baseline (nothing to replay)", base)
-        s = asyncio.run(storm_on_own_node(args.clients, pin=True, profile=args.profile))
-        print_storm("storm (50 events each to replay)", s)
+        print_storm(f"[{rep + 1}] baseline (nothing to replay)", base)
+        profile = args.profile if rep == 0 else None
+        s = asyncio.run(storm_on_own_node(args.clients, pin=True, profile=profile))
+        print_storm(f"[{rep + 1}] storm (50 events each to replay)", s)
+        runs["baseline"].append(base)
+        runs["storm"].append(s)
+    if args.reps > 1 and args.clients:
+        for name, results in runs.items():
+            print(f"median of {args.reps}, {name}:")
+            for key in ("replay_p50_s", "replay_p99_s", "live_p50_s", "live_p99_s"):
+                print(f"  {key} {statistics.median(r[key] for r in results) * 1000:.0f} ms")
+            for key in ("live_emit_p50_s", "live_emit_p99_s"):
+                print(f"  {key} {statistics.median(r[key] for r in results) * 1000:.0f} ms")
+            for key in ("server_cpu_s", "refused_connects"):
+                print(f"  {key} {statistics.median(r[key] for r in results)}")
     print("(shared, noisy 2-core machine: orders of magnitude, not precise figures)")
 
 
