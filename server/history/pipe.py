@@ -4,9 +4,9 @@ Every history append is one EVALSHA. Through redis-py's pooled client each costs
 this process's CPU in the command machinery alone (pool checkout, retry wrapper, response
 callbacks) before any work is done. Here the calls queued while a round trip is on its way
 all go in the next one (one write, N replies), on a connection of our own, with the
-arguments packed once: ~80 us for a lone call, ~25 us per call in a batch of ten
-(benchmarks/replay.py). A lone call is sent by its caller directly; calls made meanwhile are
-sent together by a flusher task. Replies come back in the order the calls were queued.
+arguments packed once: about a third less CPU for a lone call, about half with ten at once
+(benchmarks/replay.py, "emit cost"). A lone call is sent by its caller directly; calls made
+meanwhile are sent together by a flusher task. Replies come back in the order the calls were queued.
 
 A failed round trip fails every call of its batch (the caller cannot know whether Redis ran
 them) and drops the connection; the next call reconnects. With `retry=True` (a script safe to
