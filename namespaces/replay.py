@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from engineio import packet as eio_packet
+
 from server.errors import RoomcastError
 from server.history.recovery import merge, outcome, parse_request
 from server.history.store import Entry
@@ -82,8 +84,9 @@ class ReplayMixin:
     async def on_recover(self, sid: str, data: Any) -> dict:
         """`recover {stream: {o, e}}`: replay what the socket's streams missed, then ack."""
         wanted = parse_request(data)
-        rooms = self.rooms(sid)
-        results = {s: {"status": "denied"} for s in wanted if s not in rooms or not is_stream(s)}
+        results = {
+            s: {"status": "denied"} for s in wanted if not is_stream(s) or not self._in_room(sid, s)
+        }
         asked = {s: p for s, p in wanted.items() if s not in results}
         results.update(await self._replay(sid, asked, join=[]))
         return {"streams": results}
@@ -120,12 +123,31 @@ class ReplayMixin:
         return results
 
     async def _send(self, sid: str, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        sock = None
+        head = f"2{self.namespace}," if self.namespace != "/" else "2"
         for entry in entries:
-            await self.emit(entry.event, {**entry.data, STREAM_KEY: entry.positions}, to=sid)
+            if entry.body is None:
+                await self.emit(entry.event, {**entry.data, STREAM_KEY: entry.positions}, to=sid)
+                continue
+            # Kept encoded (Redis): the stored EVENT text goes out as is, not decoded and
+            # encoded again (the same packet an emit would make, onto the same queue).
+            if sock is None:
+                eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+                sock = self.server.eio.sockets.get(eio_sid)
+            if sock is None or sock.closed:
+                return  # gone meanwhile
+            await sock.send(eio_packet.Packet(eio_packet.MESSAGE, head + entry.body))
+
+    def _in_room(self, sid: str, room: str) -> bool:
+        # O(1): `self.rooms(sid)` scans every room of the namespace (python-socketio's
+        # get_rooms), which made a storm of N reconnects cost O(N^2).
+        return sid in self.server.manager.rooms.get(self.namespace, {}).get(room, ())
 
     async def _join(self, sid: str, rooms: list[str]) -> None:
         if not self.server.manager.is_connected(sid, self.namespace):
             return
         for room in rooms:
-            if room not in self.rooms(sid):
+            if not self._in_room(sid, room):
                 await self.enter_room(sid, room)

@@ -96,6 +96,8 @@ class Runtime:
         close_bus = getattr(self.sio.manager, "close_bus", None)
         if close_bus is not None:
             await close_bus(timeout=2.0)
+        if self.history is not None:
+            await self.history.close()
         if self.redis is not None:
             await self.redis.aclose()
 

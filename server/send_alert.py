@@ -39,10 +39,13 @@ async def send_through_redis(settings: Settings, payload: NewAlert) -> dict:
         alert = await alerts.create_alert(**payload.model_dump())
         manager = redis_manager(settings, write_only=True)
         history_redis = Redis.from_url(settings.redis_url)
-        attach(manager, make_history(settings, history_redis))  # replayable like the server's
+        history = make_history(settings, history_redis)
+        attach(manager, history)  # replayable like the server's
         try:
             await new_alert(manager, alert)
         finally:
+            if history is not None:
+                await history.close()
             await history_redis.aclose()
             handed_over = await manager.close_bus(timeout=HAND_OVER_TIMEOUT)
         if not handed_over:

@@ -8,6 +8,7 @@ import { startChat } from "./panels/chat.js";
 import { startCheckins } from "./panels/checkins.js";
 import { startDns } from "./panels/dns.js";
 import { startOverview } from "./panels/overview.js";
+import { recoveryLog, watchRecovery } from "./recovery.js";
 
 let client = null;
 
@@ -19,19 +20,30 @@ function setStatus(namespace, text, state) {
   node.title = `${namespace}: ${text}`;
 }
 
-/** Open a namespace socket with its live indicator wired. */
-function open(namespace, onGreeting) {
+/** Open a namespace socket with its live indicator wired.
+ *
+ * `onGreeting` loads the panel's state (over REST or a socket call). It runs on the first
+ * connect; after a reconnect the missed events are replayed instead, and it runs again only
+ * on a gap (or on every connect with `everyConnect`, for state the socket itself holds, such
+ * as a joined chat room). */
+function open(namespace, onGreeting, { everyConnect = false } = {}) {
   const sock = client.connect(namespace);
+  let greeted = false;
+  window.roomcastSockets[namespace] = sock; // for the browser tests and the curious
   setStatus(namespace, "connecting", "");
   sock.on("connection_established", (greeting) => {
     setStatus(namespace, "live", "up");
-    onGreeting?.(greeting);
+    if (!greeted || everyConnect) onGreeting?.(greeting);
+    greeted = true;
   });
+  watchRecovery(sock, namespace, () => onGreeting?.(sock.greeting));
   sock.on("disconnect", (reason) => setStatus(namespace, `offline (${reason})`, "down"));
   sock.on("connect_error", (err) => setStatus(namespace, `refused: ${err.reason ?? err.code}`, "down"));
   sock.on("token_refresh_failed", (err) => setStatus(namespace, `session ended: ${err.code}`, "down"));
   return sock;
 }
+window.roomcastSockets = {};
+window.roomcastRecovery = recoveryLog;
 
 function showLogin() {
   $("booting").hidden = true;

@@ -68,6 +68,9 @@ def outcome(found: Slice, offset: int, epoch: str | None) -> tuple[dict, list[En
 def merge(per_stream: list[list[Entry]]) -> list[Entry]:
     """One replay list: each stream's order kept, interleaved by store time, and an event
     stored in several of the socket's streams (e.g. `user:2` and `staff`) sent once."""
+    filled = [entries for entries in per_stream if entries]
+    if len(filled) <= 1:
+        return filled[0] if filled else []  # one stream: in order, no duplicates possible
     seen: set[tuple] = set()
     out: list[Entry] = []
     for entry in heapq.merge(*per_stream, key=lambda e: e.ts):

@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 Positions = dict[str, dict[str, Any]]  # {"user:2": {"o": 17, "e": "9f1c..."}}
 
 
@@ -15,20 +17,26 @@ def new_epoch() -> str:
     return secrets.token_hex(6)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field the slow way
 class Entry:
     """One stored event: its offset in the stream read, and its positions in all streams."""
 
     offset: int
     ts: float  # seconds since the epoch, when it was stored
     event: str
-    data: dict
-    positions: Positions
+    data: dict | None
+    positions: Positions | bytes  # bytes: still JSON (decoded when the identity is asked)
+    # The Socket.IO EVENT arguments as JSON text, positions included (`["ev", {..}]`), when
+    # the store kept the payload encoded (Redis): replayed as is, never decoded.
+    body: str | None = None
 
     @property
     def identity(self) -> tuple:
         """The same for the copies of one emit stored in several streams."""
-        return tuple(sorted((s, p["o"]) for s, p in self.positions.items()))
+        positions = self.positions
+        if isinstance(positions, bytes):
+            positions = orjson.loads(positions)
+        return tuple(sorted((s, p["o"]) for s, p in positions.items()))
 
 
 @dataclass(slots=True)

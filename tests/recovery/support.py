@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sqlite3
+import subprocess
 import time
 import uuid
 from typing import Any
 
 import httpx
 import socketio
+
+from tests.harness import SECRET, NodeProcess, create_schema, free_port
 
 API = "/api/v1"
 
@@ -92,3 +97,132 @@ def position(recovery: dict, stream: str) -> dict:
 
 def offsets(events: list[dict], stream: str) -> list[int]:
     return [e["_stream"][stream]["o"] for e in events]
+
+
+class OwnRedis:
+    """A private redis-server on a free port (never the shared one).
+
+    No persistence by default: a restart loses everything (a new epoch). With `keep_in`, a
+    `stop()` saves to that directory and the next `start()` loads it back: Redis was away,
+    but kept its data."""
+
+    def __init__(self, keep_in: str | None = None) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.keep_in = keep_in
+        self.proc: subprocess.Popen | None = None
+
+    def spawn(self) -> None:
+        where = ["--dir", self.keep_in] if self.keep_in else []
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", *where],
+            stdout=subprocess.DEVNULL,
+        )
+
+    async def start(self) -> None:
+        self.spawn()
+        for _ in range(100):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            except OSError:
+                await asyncio.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if self.keep_in:
+            subprocess.run(
+                ["redis-cli", "-p", str(self.port), "shutdown", "save"],
+                capture_output=True,
+                timeout=10,
+            )
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(10)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+async def own_node(tmp: str, **env: str) -> NodeProcess:
+    """A node of our own (SQLite in `tmp`), for tests that break its Redis."""
+    db = f"sqlite://{os.path.join(tmp, 'gap.sqlite3')}"
+    create_schema(db)
+    node = NodeProcess(
+        {
+            "ROOMCAST_ENV": "test",
+            "ROOMCAST_JWT_SECRET": SECRET,
+            "ROOMCAST_DATABASE_URL": db,
+            "ROOMCAST_DATA_DIR": tmp,
+            "ROOMCAST_RATE_LIMITS": "off",
+            **env,
+        }
+    )
+    await node.wait_ready(timeout=60)
+    return node
+
+
+async def make_staff(tmp: str, http: httpx.AsyncClient) -> str:
+    """A new user of an `own_node`, made staff; their access token."""
+    login = await register(http)
+    with sqlite3.connect(os.path.join(tmp, "gap.sqlite3")) as conn:
+        conn.execute("UPDATE users SET is_staff = 1 WHERE id = ?", (login["user"]["id"],))
+    return login["access_token"]
+
+
+class CuttableProxy:
+    """A TCP proxy in front of a server: `cut()` drops every connection through it and
+    refuses new ones until `heal()` (a client's network going away and coming back)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self.open = True
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> CuttableProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.open:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self._pipes.update((writer, up_writer))
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+        self._pipes.difference_update((writer, up_writer))
+
+    def cut(self) -> None:
+        self.open = False
+        for writer in list(self._pipes):
+            writer.transport.abort()
+
+    def heal(self) -> None:
+        self.open = True
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()

@@ -48,9 +48,12 @@ export function startAlerts({ client, open, bus }) {
     );
   }
 
+  // The list over REST: on the first connect, and again after a gap in the replay.
   const sock = open("/alerts", async () => {
     try {
-      for (const a of await sock.list({ limit: 100 })) alerts.set(a.id, a);
+      const { items } = await client.get("/alerts?limit=100");
+      alerts.clear();
+      for (const a of items) alerts.set(a.id, a);
       render();
       showError("alerts-error", null);
     } catch (err) {

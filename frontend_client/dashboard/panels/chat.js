@@ -87,7 +87,7 @@ export function startChat({ client, user, open, bus }) {
     } catch (err) {
       showError("chat-error", err);
     }
-  });
+  }, { everyConnect: true }); // rooms are per connection: join again (the join replays)
   const here = (room) => current && slugOf(room) === slugOf(current);
   sock.on("message", (m) => here(m.room) && addMessage(m));
   sock.on("presence", ({ room, user: who, action }) => {

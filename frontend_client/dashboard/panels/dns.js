@@ -147,7 +147,7 @@ export function startDns({ client, open }) {
     } catch (err) {
       showError("dns-error", err);
     }
-  });
+  }, { everyConnect: true }); // the subscription is the socket's: make it again
 
   select.onchange = async () => {
     const previous = zoneId;
