@@ -17,11 +17,16 @@ from tests.harness import free_port
 
 
 class RedisServer:
-    """`kill()` (SIGKILL) or `stop()` (SIGTERM), then `start()` again, is a restart."""
+    """`kill()` (SIGKILL) or `stop()` (SIGTERM), then `start()` again, is a restart.
 
-    def __init__(self) -> None:
+    No persistence by default: a restart loses everything (for history, a new epoch). With
+    `keep_in`, `stop()` saves to that directory and the next `start()` loads it back: Redis
+    was away but kept its data."""
+
+    def __init__(self, keep_in: str | None = None) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.keep_in = keep_in
         self.proc: subprocess.Popen | None = None
 
     async def start(self) -> float:
@@ -30,6 +35,7 @@ class RedisServer:
             [
                 *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+                *(("--dir", self.keep_in) if self.keep_in else ()),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -52,12 +58,17 @@ class RedisServer:
             self.proc.wait(5)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if self.keep_in:
+            cli = ["redis-cli", "-p", str(self.port), "shutdown", "save"]
+            subprocess.run(cli, capture_output=True, timeout=10)
+        else:
             self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     async def command(self, *args):
         client = aioredis.Redis.from_url(self.url)

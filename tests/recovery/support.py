@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-import subprocess
 import time
 import uuid
 from typing import Any
@@ -14,7 +13,8 @@ from typing import Any
 import httpx
 import socketio
 
-from tests.harness import SECRET, NodeProcess, create_schema, free_port
+from tests.harness import SECRET, NodeProcess, create_schema
+from tests.redis_server import RedisServer
 
 API = "/api/v1"
 
@@ -99,51 +99,7 @@ def offsets(events: list[dict], stream: str) -> list[int]:
     return [e["_stream"][stream]["o"] for e in events]
 
 
-class OwnRedis:
-    """A private redis-server on a free port (never the shared one).
-
-    No persistence by default: a restart loses everything (a new epoch). With `keep_in`, a
-    `stop()` saves to that directory and the next `start()` loads it back: Redis was away,
-    but kept its data."""
-
-    def __init__(self, keep_in: str | None = None) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.keep_in = keep_in
-        self.proc: subprocess.Popen | None = None
-
-    def spawn(self) -> None:
-        where = ["--dir", self.keep_in] if self.keep_in else []
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", *where],
-            stdout=subprocess.DEVNULL,
-        )
-
-    async def start(self) -> None:
-        self.spawn()
-        for _ in range(100):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            except OSError:
-                await asyncio.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        if self.keep_in:
-            subprocess.run(
-                ["redis-cli", "-p", str(self.port), "shutdown", "save"],
-                capture_output=True,
-                timeout=10,
-            )
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(10)
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
+OwnRedis = RedisServer  # the recovery tests' name for it
 
 
 async def own_node(tmp: str, **env: str) -> NodeProcess:
