@@ -15,9 +15,9 @@ from tortoise import fields
 from tortoise.functions import Count, Sum
 from tortoise.models import Model
 
+from core.errors import Conflict, Invalid, NotFound
 from models.common import Payload, iso, utcnow
 from models.users import User
-from server.errors import Conflict, Invalid, NotFound
 
 # Ids are 32-bit integers in the database; a bigger one names nothing (and would not bind).
 MAX_ID = 2**31 - 1
@@ -212,15 +212,6 @@ class ListInvoices(ListQuery):
 
 
 # --- subscriptions ---------------------------------------------------------------------------
-
-
-def owner_for(*, caller_id: int, is_staff: bool, wanted: int | None) -> int:
-    """Whose objects a call creates or lists: the caller's, or (staff only) `wanted`'s."""
-    if wanted is None or wanted == caller_id:
-        return caller_id
-    if not is_staff:
-        raise NotFound("user")  # someone else is not found, as their objects are
-    return wanted
 
 
 def _check_period(start: datetime, end: datetime) -> None:

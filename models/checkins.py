@@ -9,19 +9,19 @@ check-ins for one member.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from tortoise import fields
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from core.errors import Conflict, Forbidden, NotFound
+from core.identity import Identity
 from models.common import Payload, iso, utcnow
 from models.users import User
-from server.errors import Conflict, Forbidden, NotFound
 
 # Ids are PostgreSQL `integer`s: anything larger can name no row, and must not reach SQL.
 MAX_ID = 2_147_483_647
@@ -78,23 +78,6 @@ class Checkin(Model):
 
     def __str__(self) -> str:
         return f"check-in {self.id} of member {self.member_id}"
-
-
-class Actor(Protocol):
-    """Who acts: a socket Identity or an ActingUser (REST) both fit."""
-
-    user_id: int | None
-    is_staff: bool
-
-
-@dataclass(frozen=True)
-class ActingUser:
-    user_id: int
-    is_staff: bool
-
-    @classmethod
-    def of(cls, user: User) -> ActingUser:
-        return cls(user.id, user.is_staff)
 
 
 def member_dict(member: Member) -> dict[str, Any]:
@@ -177,10 +160,10 @@ class ListCheckins(Payload):
 # --- members ---------------------------------------------------------------------------
 
 
-def _visible_members(actor: Actor):
+def _visible_members(actor: Identity):
     """Staff see every member; a user only the members linked to them."""
     query = Member.all()
-    return query if actor.is_staff else query.filter(user_id=actor.user_id)
+    return query if actor.scope is None else query.filter(user_id=actor.scope)
 
 
 async def _linkable(user_id: int | None) -> None:
@@ -188,7 +171,7 @@ async def _linkable(user_id: int | None) -> None:
         raise NotFound("user")
 
 
-async def _find_member(member_id: int, actor: Actor | None = None) -> Member:
+async def _find_member(member_id: int, actor: Identity | None = None) -> Member:
     """A member by id (only those visible to `actor`, when given), else not_found."""
     member = None
     if 1 <= member_id <= MAX_ID:
@@ -199,14 +182,14 @@ async def _find_member(member_id: int, actor: Actor | None = None) -> Member:
     return member
 
 
-async def get_member(*, actor: Actor, member_id: int) -> Member:
+async def get_member(*, actor: Identity, member_id: int) -> Member:
     """One member; someone else's (for a non-staff actor) is not found."""
     return await _find_member(member_id, actor)
 
 
 async def list_members(
     *,
-    actor: Actor,
+    actor: Identity,
     membership_status: str | None = None,
     status: str | None = None,
     limit: int = 50,
@@ -250,7 +233,7 @@ async def delete_member(*, member_id: int) -> Member:
 # --- check-ins -------------------------------------------------------------------------
 
 
-async def check_in(*, actor: Actor, member_id: int) -> tuple[Checkin, Member]:
+async def check_in(*, actor: Identity, member_id: int) -> tuple[Checkin, Member]:
     """Open a check-in; already in → conflict, membership not active → forbidden."""
     member = await get_member(actor=actor, member_id=member_id)
     async with in_transaction() as conn:
@@ -288,7 +271,7 @@ async def _refusal(member_id: int) -> Exception:
     return Conflict("member is already checked in", fields={"status": "in"})
 
 
-async def check_out(*, actor: Actor, member_id: int) -> tuple[Checkin, Member]:
+async def check_out(*, actor: Identity, member_id: int) -> tuple[Checkin, Member]:
     """Close the open check-in; already out → conflict. Any membership may leave."""
     member = await get_member(actor=actor, member_id=member_id)
     checkin = None
@@ -323,12 +306,12 @@ async def check_out(*, actor: Actor, member_id: int) -> tuple[Checkin, Member]:
     return checkin, member
 
 
-async def get_checkin(*, actor: Actor, checkin_id: int) -> Checkin:
+async def get_checkin(*, actor: Identity, checkin_id: int) -> Checkin:
     checkin = None
     if 1 <= checkin_id <= MAX_ID:
         query = Checkin.filter(id=checkin_id)
-        if not actor.is_staff:
-            query = query.filter(member__user_id=actor.user_id)
+        if actor.scope is not None:
+            query = query.filter(member__user_id=actor.scope)
         checkin = await query.first()
     if checkin is None:
         raise NotFound("check-in")
@@ -337,7 +320,7 @@ async def get_checkin(*, actor: Actor, checkin_id: int) -> Checkin:
 
 async def list_checkins(
     *,
-    actor: Actor,
+    actor: Identity,
     member_id: int | None = None,
     open_only: bool = False,
     limit: int = 50,
@@ -348,8 +331,8 @@ async def list_checkins(
     if member_id is not None:
         await get_member(actor=actor, member_id=member_id)
         query = query.filter(member_id=member_id)
-    elif not actor.is_staff:
-        query = query.filter(member__user_id=actor.user_id)
+    elif actor.scope is not None:
+        query = query.filter(member__user_id=actor.scope)
     if open_only:
         query = query.filter(checked_out_at__isnull=True)
     return await query.order_by("-checked_in_at", "-id").offset(offset).limit(limit)
