@@ -19,6 +19,7 @@ from server.broadcast import chat as broadcast
 from server.broadcast.chat import chat_room
 
 if TYPE_CHECKING:
+    from server.presence import Presence
     from server.runtime import Runtime
 
 
@@ -26,9 +27,9 @@ class ChatNamespace(AuthedNamespace):
     path = "/chat"
     allow_guests = True
 
-    def __init__(self, namespace: str, runtime: Runtime) -> None:
+    def __init__(self, namespace: str, runtime: Runtime, *, presence: Presence) -> None:
         super().__init__(namespace, runtime)
-        self.presence = runtime.presence
+        self.presence = presence
         # sid -> (its brief, the slugs whose presence it holds); released on disconnect with
         # no I/O, so nothing can make a disconnect forget an entry.
         self._held: dict[str, tuple[dict, set[str]]] = {}
