@@ -6,7 +6,7 @@ from typing import Any
 
 from actions.registry import Handles, action
 from core.identity import Identity
-from models import checkins
+from models import checkins, checkins_services
 from models.checkins import MemberChange, NewMember
 from server.broadcast import checkins as broadcast
 
@@ -14,7 +14,7 @@ from server.broadcast import checkins as broadcast
 @action
 async def create_member(rt: Handles, actor: Identity, new: NewMember) -> dict[str, Any]:
     actor.require_staff()
-    member = await checkins.create_member(**new.model_dump())
+    member = await checkins_services.create_member(**new.model_dump())
     return checkins.member_dict(member)
 
 
@@ -23,27 +23,27 @@ async def update_member(
     rt: Handles, actor: Identity, member_id: int, change: MemberChange
 ) -> dict[str, Any]:
     actor.require_staff()
-    member = await checkins.update_member(member_id=member_id, changes=change.changes())
+    member = await checkins_services.update_member(member_id=member_id, changes=change.changes())
     return checkins.member_dict(member)
 
 
 @action
 async def delete_member(rt: Handles, actor: Identity, member_id: int) -> dict[str, Any]:
     actor.require_staff()
-    member = await checkins.delete_member(member_id=member_id)
+    member = await checkins_services.delete_member(member_id=member_id)
     await broadcast.member_deleted(rt.sio, member)
     return checkins.member_dict(member)
 
 
 @action
 async def check_in(rt: Handles, actor: Identity, member_id: int) -> dict[str, Any]:
-    checkin, member = await checkins.check_in(actor=actor, member_id=member_id)
+    checkin, member = await checkins_services.check_in(actor=actor, member_id=member_id)
     await broadcast.checked_in(rt.sio, checkin, member)
     return checkins.checkin_dict(checkin)
 
 
 @action
 async def check_out(rt: Handles, actor: Identity, member_id: int) -> dict[str, Any]:
-    checkin, member = await checkins.check_out(actor=actor, member_id=member_id)
+    checkin, member = await checkins_services.check_out(actor=actor, member_id=member_id)
     await broadcast.checked_out(rt.sio, checkin, member)
     return checkins.checkin_dict(checkin)

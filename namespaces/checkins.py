@@ -7,7 +7,7 @@ from typing import Any
 from actions import checkins as actions
 from actions.registry import door
 from core.identity import Identity
-from models import checkins
+from models import checkins, checkins_services
 from models.checkins import ListMembers, MemberRef
 from namespaces.base import AuthedNamespace
 
@@ -37,5 +37,7 @@ class CheckinsNamespace(AuthedNamespace):
     async def on_list_members(self, sid: str, data: Any = None) -> list[dict]:
         """The members the caller may check in: all for staff, the linked ones for a user."""
         req = self.parse(ListMembers, {} if data is None else data)
-        rows = await checkins.list_members(actor=await self.identity(sid), **req.model_dump())
+        rows = await checkins_services.list_members(
+            actor=await self.identity(sid), **req.model_dump()
+        )
         return [checkins.member_dict(member) for member in rows]

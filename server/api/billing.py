@@ -11,7 +11,7 @@ from sanic import Blueprint, Request
 from actions import billing as actions
 from actions.registry import door
 from core.identity import Identity
-from models import billing
+from models import billing, billing_services
 from models.billing import (
     InvoiceChange,
     ListInvoices,
@@ -36,7 +36,7 @@ bp = Blueprint("billing")
 async def list_subscriptions(request: Request, actor: Identity):
     """List subscriptions, newest first (`?status=&limit=&offset=`; staff: `&user_id=`)."""
     query = parse_query(request, ListSubscriptions)
-    rows = await billing.list_subscriptions(
+    rows = await billing_services.list_subscriptions(
         user_id=actor.list_scope(query.user_id),
         status=query.status,
         limit=query.limit,
@@ -60,7 +60,9 @@ async def create_subscription(request: Request, actor: Identity):
 @authenticated
 async def get_subscription(request: Request, actor: Identity, subscription_id: int):
     """One subscription: the caller's own, or any for staff."""
-    sub = await billing.get_subscription(subscription_id=subscription_id, user_id=actor.scope)
+    sub = await billing_services.get_subscription(
+        subscription_id=subscription_id, user_id=actor.scope
+    )
     return reply(billing.subscription_dict(sub))
 
 
@@ -94,7 +96,7 @@ async def delete_subscription(request: Request, actor: Identity, subscription_id
 async def list_invoices(request: Request, actor: Identity):
     """List invoices, newest first (`?status=&subscription_id=&limit=&offset=&user_id=`)."""
     query = parse_query(request, ListInvoices)
-    rows = await billing.list_invoices(
+    rows = await billing_services.list_invoices(
         user_id=actor.list_scope(query.user_id),
         status=query.status,
         subscription_id=query.subscription_id,
@@ -119,7 +121,7 @@ async def create_invoice(request: Request, actor: Identity):
 @authenticated
 async def get_invoice(request: Request, actor: Identity, invoice_id: int):
     """One invoice: the caller's own, or any for staff."""
-    invoice = await billing.get_invoice(invoice_id=invoice_id, user_id=actor.scope)
+    invoice = await billing_services.get_invoice(invoice_id=invoice_id, user_id=actor.scope)
     return reply(billing.invoice_dict(invoice))
 
 

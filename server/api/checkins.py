@@ -11,7 +11,7 @@ from sanic import Blueprint, Request
 from actions import checkins as actions
 from actions.registry import door
 from core.identity import Identity
-from models import checkins
+from models import checkins, checkins_services
 from models.checkins import ListCheckins, ListMembers, MemberChange, MemberRef, NewMember
 from server.api.openapi import doc
 from server.api.schemas import Checkin, CheckinList, CheckinStats, Member, MemberList
@@ -35,7 +35,7 @@ bp = Blueprint("checkins")
 async def list_members(request: Request, actor: Identity):
     """List members: staff all, a user their linked ones (`?membership_status=&status=&limit=`)."""
     query = parse_query(request, ListMembers)
-    rows = await checkins.list_members(actor=actor, **query.model_dump())
+    rows = await checkins_services.list_members(actor=actor, **query.model_dump())
     return items([checkins.member_dict(member) for member in rows])
 
 
@@ -54,7 +54,7 @@ async def create_member(request: Request, actor: Identity):
 @authenticated
 async def get_member(request: Request, actor: Identity, member_id: int):
     """One member: any for staff, a linked one for a user."""
-    member = await checkins.get_member(actor=actor, member_id=member_id)
+    member = await checkins_services.get_member(actor=actor, member_id=member_id)
     return reply(checkins.member_dict(member))
 
 
@@ -93,7 +93,7 @@ async def check_out(request: Request, actor: Identity, member_id: int):
 async def list_checkins(request: Request, actor: Identity):
     """List check-ins newest first (`?member_id=&open_only=true&limit=&offset=`)."""
     query = parse_query(request, ListCheckins)
-    rows = await checkins.list_checkins(actor=actor, **query.model_dump())
+    rows = await checkins_services.list_checkins(actor=actor, **query.model_dump())
     return items([checkins.checkin_dict(checkin) for checkin in rows])
 
 
@@ -120,5 +120,5 @@ async def stats(request: Request, actor: Identity):
 @authenticated
 async def get_checkin(request: Request, actor: Identity, checkin_id: int):
     """One check-in: any for staff, one of a linked member for a user."""
-    checkin = await checkins.get_checkin(actor=actor, checkin_id=checkin_id)
+    checkin = await checkins_services.get_checkin(actor=actor, checkin_id=checkin_id)
     return reply(checkins.checkin_dict(checkin))
