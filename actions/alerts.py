@@ -7,7 +7,7 @@ from typing import Any
 from actions.registry import Handles, action
 from core.identity import Identity
 from models import alerts
-from models.alerts import NewAlert
+from models.alerts import ListAlerts, NewAlert
 from server.broadcast import alerts as broadcast
 
 
@@ -17,6 +17,15 @@ async def create_alert(rt: Handles, actor: Identity, new: NewAlert) -> dict[str,
     alert = await alerts.create_alert(**new.model_dump())
     await broadcast.new_alert(rt.sio, alert)
     return alerts.alert_dict(alert)
+
+
+@action
+async def list_alerts(rt: Handles, actor: Identity, query: ListAlerts) -> list[dict[str, Any]]:
+    """The caller's own alerts, newest first (staff too: their own)."""
+    rows = await alerts.list_alerts(
+        user_id=actor.user_id, unread_only=query.unread_only, limit=query.limit
+    )
+    return [alerts.alert_dict(alert) for alert in rows]
 
 
 @action

@@ -25,14 +25,11 @@ class AlertsNamespace(AuthedNamespace):
         await self.emit("unread_count", answer, to=sid)
         return answer
 
+    @door(actions.list_alerts)
     async def on_list(self, sid: str, data: Any = None) -> list[dict]:
         # No payload at all means "the defaults"; anything else must be an object.
         req = self.parse(ListAlerts, {} if data is None else data)
-        identity = await self.identity(sid)
-        rows = await alerts.list_alerts(
-            user_id=identity.user_id, unread_only=req.unread_only, limit=req.limit
-        )
-        return [alerts.alert_dict(alert) for alert in rows]
+        return await actions.list_alerts(self.rt, await self.identity(sid), req)
 
     @door(actions.mark_read)
     async def on_mark_read(self, sid: str, data: Any) -> dict:

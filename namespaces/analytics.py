@@ -21,15 +21,15 @@ class AnalyticsNamespace(AuthedNamespace):
     path = "/analytics"
 
     async def after_connect(self, sid: str, identity: Identity) -> None:
-        await broadcast.greet(
-            self.server, sid, user_id=identity.user_id, is_staff=identity.is_staff
-        )
+        stats = await billing.stats_for(user_id=identity.user_id)
+        everyone = await billing.stats_for(user_id=None) if identity.is_staff else None
+        await broadcast.greet(self.server, sid, stats, everyone)
 
     async def on_refresh(self, sid: str, data: Any = None) -> dict:
         """Ack with the caller's `stats`; a staff socket also gets a `global_stats` event."""
         identity = await self.identity(sid)
         if identity.is_staff:
-            await broadcast.global_stats_to(self.server, sid)
+            await broadcast.global_stats_to(self.server, sid, await billing.stats_for(user_id=None))
         return await billing.stats_for(user_id=identity.user_id)
 
     @door(actions.create_subscription)

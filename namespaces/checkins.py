@@ -7,7 +7,7 @@ from typing import Any
 from actions import checkins as actions
 from actions.registry import door
 from core.identity import Identity
-from models import checkins, checkins_services
+from models import checkins
 from models.checkins import ListMembers, MemberRef
 from namespaces.base import AuthedNamespace
 
@@ -29,15 +29,13 @@ class CheckinsNamespace(AuthedNamespace):
         req = self.parse(MemberRef, data)
         return await actions.check_out(self.rt, await self.identity(sid), req.member_id)
 
+    @door(actions.board)
     async def on_get_stats(self, sid: str, data: Any = None) -> dict:
         """The board on demand (staff only); answered as the ack, nothing broadcast."""
-        (await self.identity(sid)).require_staff()
-        return await checkins.stats()
+        return await actions.board(self.rt, await self.identity(sid))
 
+    @door(actions.list_members)
     async def on_list_members(self, sid: str, data: Any = None) -> list[dict]:
         """The members the caller may check in: all for staff, the linked ones for a user."""
         req = self.parse(ListMembers, {} if data is None else data)
-        rows = await checkins_services.list_members(
-            actor=await self.identity(sid), **req.model_dump()
-        )
-        return [checkins.member_dict(member) for member in rows]
+        return await actions.list_members(self.rt, await self.identity(sid), req)

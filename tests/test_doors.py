@@ -44,10 +44,7 @@ SOCKET_NON_ACTIONS = {
     "typing": "ephemeral, to the room only, never stored",
     "refresh": "read",
     "history": "read",
-    "get_stats": "read",
-    "list_members": "read",
     "get_unread_count": "read",
-    "list": "read",
 }
 
 

@@ -19,13 +19,11 @@ bp = Blueprint("alerts", url_prefix="/alerts")
 @bp.get("/")
 @doc("alerts", query=ListAlerts, ok=AlertList)
 @authenticated
+@door(actions.list_alerts)
 async def list_alerts(request: Request, actor: Identity):
     """List the caller's alerts, newest first (`?unread_only=true&limit=`)."""
     query = parse_query(request, ListAlerts)
-    rows = await alerts.list_alerts(
-        user_id=actor.user_id, unread_only=query.unread_only, limit=query.limit
-    )
-    return items([alerts.alert_dict(alert) for alert in rows])
+    return items(await actions.list_alerts(handles(request), actor, query))
 
 
 @bp.post("/")

@@ -32,11 +32,11 @@ bp = Blueprint("checkins")
 @bp.get("/members")
 @doc("checkins", query=ListMembers, ok=MemberList)
 @authenticated
+@door(actions.list_members)
 async def list_members(request: Request, actor: Identity):
     """List members: staff all, a user their linked ones (`?membership_status=&status=&limit=`)."""
     query = parse_query(request, ListMembers)
-    rows = await checkins_services.list_members(actor=actor, **query.model_dump())
-    return items([checkins.member_dict(member) for member in rows])
+    return items(await actions.list_members(handles(request), actor, query))
 
 
 @bp.post("/members")
@@ -110,9 +110,10 @@ async def check_in(request: Request, actor: Identity):
 @bp.get("/checkins/stats")
 @doc("checkins", ok=CheckinStats, auth="staff")
 @staff_only
+@door(actions.board)
 async def stats(request: Request, actor: Identity):
     """The staff board: `{checked_in_now, checkins_today, as_of}` (staff only)."""
-    return reply(await checkins.stats())
+    return reply(await actions.board(handles(request), actor))
 
 
 @bp.get("/checkins/<checkin_id:int>")
