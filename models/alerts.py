@@ -10,9 +10,9 @@ from pydantic import Field, field_validator
 from tortoise import fields
 from tortoise.models import Model
 
+from core.errors import NotFound
 from models.common import Payload, iso, utcnow
 from models.users import User
-from server.errors import NotFound
 
 SeverityName = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -19,9 +18,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from core.errors import Conflict, Forbidden, NotFound
+from core.identity import Identity
 from models.common import Payload, iso
 from models.users import User, brief_user
-from server.errors import Conflict, Forbidden, NotFound
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 BODY_MAX = 4000
@@ -108,17 +108,8 @@ class Message(Model):
         return f"#{self.id} in {self.room_id}"
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who acts: a user (id, staff flag) or a guest (user_id None, with its socket name)."""
-
-    user_id: int | None
-    is_staff: bool = False
-    guest_name: str | None = None
-
-    @property
-    def is_guest(self) -> bool:
-        return self.user_id is None
+# Who acts: a user (id, staff flag) or a guest (user_id None, signing with its name).
+Caller = Identity
 
 
 # --- shapes ------------------------------------------------------------------------------

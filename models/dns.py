@@ -18,13 +18,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from core.errors import Conflict, Invalid, NotFound
 from models.common import Payload, iso, utcnow
 from models.dns_rules import (
     RecordData,
     clean_zone_name,
 )
 from models.users import User
-from server.errors import Conflict, Invalid, NotFound
 
 
 class Zone(Model):

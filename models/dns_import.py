@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.errors import Invalid
 from models.common import utcnow
 from models.dns import Record, RecordAudit, audit_row, data_of, get_zone, locked_zone, record_dict
 from models.dns_rules import RecordData, clash
 from models.dns_zonefile import ParsedRecord, parse_zone, render_zone, serial_of
-from server.errors import Invalid
 
 ImportMode = Literal["merge", "replace"]
 

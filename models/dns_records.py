@@ -11,10 +11,10 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from core.errors import Conflict, Invalid, NotFound
 from models.common import utcnow
 from models.dns import ID_MAX, Record, audit_row, data_of, locked_zone, record_dict
 from models.dns_rules import PRIORITY_TYPES, RecordData, clash, clean_record
-from server.errors import Conflict, Invalid, NotFound
 
 
 async def list_records(*, zone_id: int) -> list[Record]:

@@ -18,7 +18,7 @@ from typing import Any
 import dns.exception
 import dns.rdata
 
-from server.errors import Invalid
+from core.errors import Invalid
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS", "SRV", "CAA")
 HOST_TYPES = {"CNAME", "NS", "MX"}

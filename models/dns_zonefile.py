@@ -22,8 +22,8 @@ import dns.rdtypes.ANY.TXT
 import dns.tokenizer
 import dns.ttl
 
+from core.errors import Invalid
 from models.dns_rules import RECORD_TYPES, TTL_DEFAULT, RecordData, clean_record
-from server.errors import Invalid
 
 _BAD_DATA = {
     "A": "an A record needs an IPv4 address",

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from tortoise import fields
 from tortoise.models import Model
 
+from core import auth
+from core.errors import TokenRevoked, Unauthorized
+from core.settings import Settings
 from models.common import utcnow
 from models.users import User
-from server import auth
-from server.errors import TokenRevoked, Unauthorized
-from server.settings import Settings
 
 
 class Login(Model):

@@ -13,8 +13,8 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from core.errors import Conflict, Invalid, NotFound, Unauthorized
 from models.common import Payload
-from server.errors import Conflict, Invalid, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions import alerts as actions
+from actions.registry import door
+from core.identity import Identity
 from models import alerts
 from models.alerts import ListAlerts, MarkRead
 from namespaces.base import AuthedNamespace
-from server.broadcast import alerts as broadcast
-from server.identity import Identity
 
 
 class AlertsNamespace(AuthedNamespace):
@@ -24,22 +25,16 @@ class AlertsNamespace(AuthedNamespace):
         await self.emit("unread_count", answer, to=sid)
         return answer
 
+    @door(actions.list_alerts)
     async def on_list(self, sid: str, data: Any = None) -> list[dict]:
         # No payload at all means "the defaults"; anything else must be an object.
         req = self.parse(ListAlerts, {} if data is None else data)
-        identity = await self.identity(sid)
-        rows = await alerts.list_alerts(
-            user_id=identity.user_id, unread_only=req.unread_only, limit=req.limit
-        )
-        return [alerts.alert_dict(alert) for alert in rows]
+        return await actions.list_alerts(self.rt, await self.identity(sid), req)
 
+    @door(actions.mark_read)
     async def on_mark_read(self, sid: str, data: Any) -> dict:
         req = self.parse(MarkRead, data)
-        identity = await self.identity(sid)
-        alert, changed = await alerts.mark_read(alert_id=req.alert_id, user_id=identity.user_id)
-        if changed:
-            await broadcast.alert_marked_read(self.server, alert)
-        return alerts.alert_dict(alert)
+        return await actions.mark_read(self.rt, await self.identity(sid), req.alert_id)
 
     async def on_subscribe_to_updates(self, sid: str, data: Any = None) -> dict:
         # Kept for older clients: every socket already joined its user's room on connect.

@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import socketio
 from pydantic import BaseModel, ValidationError
 
-from models.common import iso, utcnow
-from namespaces.replay import ReplayMixin
-from server import auth
-from server.acks import failed, ok
-from server.errors import (
+from core import auth
+from core.errors import (
     BadRequest,
     Forbidden,
     Invalid,
@@ -29,17 +26,22 @@ from server.errors import (
     TokenRevoked,
     invalid_from,
 )
-from server.identity import Identity, UserInactive, environ_address, socket_token, user_from_token
+from core.identity import Identity
+from models.common import iso, utcnow
+from namespaces.replay import ReplayMixin
+from server.acks import failed, ok
+from server.identity import UserInactive, environ_address, socket_token, user_from_token
 from server.ratelimit import TokenBucket
 from server.rooms import STAFF, login_room, user_room
-from server.runtime import Runtime
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
 
 log = logging.getLogger("roomcast.sockets")
 
 P = TypeVar("P", bound=BaseModel)
 EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 LIFECYCLE = {"connect", "disconnect"}
-_post_connect_tasks: set[asyncio.Task] = set()
 # A connect that takes longer (database or Redis not answering) is refused with 4503, well
 # before a client's own connect timeout.
 CONNECT_BUDGET = 4.0
@@ -102,6 +104,8 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
         self.rt = runtime
         self.settings = runtime.settings
         self._buckets: dict[str, TokenBucket] = {}
+        # sid -> what its greeting needs, from the connect handler to `connected` (below).
+        self._greetings: dict[str, tuple[Identity, dict, dict | None]] = {}
 
     # --- connecting -------------------------------------------------------------------
 
@@ -151,10 +155,8 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
                 else TokenBucket(rate=self.event_rate, burst=self.event_burst)
             )
         # Events emitted inside the connect handler would reach the client before the
-        # CONNECT packet; the greeting goes out once the socket is fully connected.
-        task = asyncio.create_task(self._greet(sid, identity, wanted, bad_recover))
-        _post_connect_tasks.add(task)
-        task.add_done_callback(_post_connect_tasks.discard)
+        # CONNECT packet; the greeting goes out from `connected`, once that packet is sent.
+        self._greetings[sid] = (identity, wanted, bad_recover)
         return identity
 
     async def authenticate(self, environ: dict, auth_data: Any) -> Identity:
@@ -190,15 +192,19 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
         if open_sockets >= self.settings.max_sockets_per_user:
             raise Refused(4029, "too_many_connections", "too many open connections for this user")
 
+    async def connected(self, sid: str | None) -> None:
+        """Called by the server (server.sockets) right after it sent this socket's CONNECT."""
+        greeting = self._greetings.pop(sid, None) if sid is not None else None
+        if greeting is None or not self.server.manager.is_connected(sid, self.namespace):
+            return
+        try:
+            await self._greet(sid, *greeting)
+        except Exception:
+            log.exception("greeting failed on %s for %s", self.namespace, sid)
+
     async def _greet(
         self, sid: str, identity: Identity, wanted: dict, bad_recover: dict | None
     ) -> None:
-        for _ in range(100):
-            if self.server.manager.is_connected(sid, self.namespace):
-                break
-            await asyncio.sleep(0.01)
-        else:
-            return
         await self.emit(
             "connection_established",
             {
@@ -224,6 +230,7 @@ class AuthedNamespace(ReplayMixin, socketio.AsyncNamespace):
         """Namespace-specific greeting (initial stats, unread counts); runs after the CONNECT."""
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._greetings.pop(sid, None)
         self.rt.expiry.cancel(self.namespace, sid)
         self._buckets.pop(sid, None)
         self.rt.metrics.sockets.labels(self.namespace).dec()

@@ -9,12 +9,14 @@ bench contract's own (bare data), not Roomcast's `{ok, data}` envelope.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import socketio
 
 from server import auth
-from server.runtime import Runtime
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
 
 BENCH_ROOM = "bench"
 

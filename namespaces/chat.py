@@ -7,31 +7,29 @@ namespace holds only which presence entries each socket holds; the counts live i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from actions import chat as actions
+from actions.registry import door
+from core.errors import Forbidden
 from models import chat
-from models.chat import Caller, History, NewMessage, RoomRef
+from models.chat import History, NewMessage, RoomRef
 from namespaces.base import AuthedNamespace
 from server.broadcast import chat as broadcast
 from server.broadcast.chat import chat_room
-from server.errors import Forbidden
-from server.identity import Identity
-from server.runtime import Runtime
 
-
-def caller_of(identity: Identity) -> Caller:
-    if identity.is_guest:
-        return Caller(user_id=None, guest_name=identity.name)
-    return Caller(user_id=identity.user_id, is_staff=identity.is_staff)
+if TYPE_CHECKING:
+    from server.presence import Presence
+    from server.runtime import Runtime
 
 
 class ChatNamespace(AuthedNamespace):
     path = "/chat"
     allow_guests = True
 
-    def __init__(self, namespace: str, runtime: Runtime) -> None:
+    def __init__(self, namespace: str, runtime: Runtime, *, presence: Presence) -> None:
         super().__init__(namespace, runtime)
-        self.presence = runtime.presence
+        self.presence = presence
         # sid -> (its brief, the slugs whose presence it holds); released on disconnect with
         # no I/O, so nothing can make a disconnect forget an entry.
         self._held: dict[str, tuple[dict, set[str]]] = {}
@@ -43,7 +41,7 @@ class ChatNamespace(AuthedNamespace):
     async def on_join(self, sid: str, data: Any) -> dict:
         req = self.parse(RoomRef, data)
         identity = await self.identity(sid)
-        room = await chat.get_room(slug=req.room, caller=caller_of(identity))
+        room = await chat.get_room(slug=req.room, caller=identity)
         brief = identity.brief()
         held = self._held.get(sid)
         if held is None:
@@ -82,20 +80,15 @@ class ChatNamespace(AuthedNamespace):
         for slug in slugs:
             self.presence.leave(slug, brief, sid)
 
+    @door(actions.post_message)
     async def on_message(self, sid: str, data: Any) -> dict:
         req = self.parse(NewMessage, data)
         self.require_joined(sid, req.room)
         identity = await self.identity(sid)
-        room = await chat.find_room(req.room)
-        message, _created = await chat.post_message(
-            room=room, caller=caller_of(identity), body=req.body, client_id=req.client_id
+        message, _created = await actions.post_message(
+            self.rt, identity, req.room, req, joined=True
         )
-        payload = chat.message_dict(message, room.slug)
-        # A retry is broadcast again: the node that stored the first try may have died before
-        # its broadcast (at least once; clients drop duplicates by `id`, docs/chat.md).
-        await broadcast.message(self.server, payload)
-        await self.rt.handed_to_bus()
-        return payload
+        return message
 
     async def on_typing(self, sid: str, data: Any) -> None:
         req = self.parse(RoomRef, data)

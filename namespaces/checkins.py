@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions import checkins as actions
+from actions.registry import door
+from core.identity import Identity
 from models import checkins
 from models.checkins import ListMembers, MemberRef
 from namespaces.base import AuthedNamespace
-from server.broadcast import checkins as broadcast
-from server.errors import Forbidden
-from server.identity import Identity
 
 
 class CheckinsNamespace(AuthedNamespace):
@@ -19,30 +19,23 @@ class CheckinsNamespace(AuthedNamespace):
         if identity.is_staff:
             await self.emit("stats", await checkins.stats(), to=sid)
 
+    @door(actions.check_in)
     async def on_check_in(self, sid: str, data: Any) -> dict:
         req = self.parse(MemberRef, data)
-        checkin, member = await checkins.check_in(
-            actor=await self.identity(sid), member_id=req.member_id
-        )
-        await broadcast.checked_in(self.server, checkin, member)
-        return checkins.checkin_dict(checkin)
+        return await actions.check_in(self.rt, await self.identity(sid), req.member_id)
 
+    @door(actions.check_out)
     async def on_check_out(self, sid: str, data: Any) -> dict:
         req = self.parse(MemberRef, data)
-        checkin, member = await checkins.check_out(
-            actor=await self.identity(sid), member_id=req.member_id
-        )
-        await broadcast.checked_out(self.server, checkin, member)
-        return checkins.checkin_dict(checkin)
+        return await actions.check_out(self.rt, await self.identity(sid), req.member_id)
 
+    @door(actions.board)
     async def on_get_stats(self, sid: str, data: Any = None) -> dict:
         """The board on demand (staff only); answered as the ack, nothing broadcast."""
-        if not (await self.identity(sid)).is_staff:
-            raise Forbidden("staff only")
-        return await checkins.stats()
+        return await actions.board(self.rt, await self.identity(sid))
 
+    @door(actions.list_members)
     async def on_list_members(self, sid: str, data: Any = None) -> list[dict]:
         """The members the caller may check in: all for staff, the linked ones for a user."""
         req = self.parse(ListMembers, {} if data is None else data)
-        rows = await checkins.list_members(actor=await self.identity(sid), **req.model_dump())
-        return [checkins.member_dict(member) for member in rows]
+        return await actions.list_members(self.rt, await self.identity(sid), req)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
@@ -26,11 +26,9 @@ from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 from sanic.response import json as sanic_json
 
-from models.users import User
-from server import auth, jsonin
-from server.errors import (
+from core import auth
+from core.errors import (
     BadRequest,
-    Forbidden,
     Invalid,
     MethodNotAllowed,
     NotFound,
@@ -40,7 +38,13 @@ from server.errors import (
     Unauthorized,
     invalid_from,
 )
+from core.identity import Identity
+from models.users import User
+from server import jsonin
 from server.identity import user_from_token
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
 
 log = logging.getLogger("roomcast.http")
 M = TypeVar("M", bound=BaseModel)
@@ -135,26 +139,41 @@ async def current_user(request: Request) -> User:
     return user
 
 
+async def acting_identity(request: Request) -> Identity:
+    """The caller as the acting identity every action takes (resolved once per request)."""
+    cached = getattr(request.ctx, "actor", None)
+    if cached is None:
+        user = await current_user(request)
+        cached = request.ctx.actor = Identity.from_user(user, request.ctx.claims)
+    return cached
+
+
 def authenticated(handler):
-    """Resolve the caller before the handler runs (request.ctx.user)."""
+    """Resolve the caller before the handler runs; the handler gets it: `(request, actor, ...)`."""
 
     @wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
-        await current_user(request)
-        return await handler(request, *args, **kwargs)
+        actor = await acting_identity(request)
+        return await handler(request, actor, *args, **kwargs)
 
     return wrapper
 
 
 def staff_only(handler):
+    """`authenticated`, and refused (403) for a non-staff caller before anything is parsed."""
+
     @wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
-        user = await current_user(request)
-        if not user.is_staff:
-            raise Forbidden("staff only")
-        return await handler(request, *args, **kwargs)
+        actor = await acting_identity(request)
+        actor.require_staff()
+        return await handler(request, actor, *args, **kwargs)
 
     return wrapper
+
+
+def handles(request: Request) -> Runtime:
+    """The runtime the composition root put on the app: what actions are handed."""
+    return request.app.ctx.rt
 
 
 class JsonErrorHandler(ErrorHandler):
@@ -191,8 +210,3 @@ def to_roomcast_error(exception: Exception) -> RoomcastError:
     if isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
         return BadRequest(str(exception) or "bad request")
     return RoomcastError("internal error")
-
-
-def owner_scope(user) -> int | None:
-    """Whose objects the caller may touch: their own (their id), or anyone's (None) for staff."""
-    return None if user.is_staff else user.id

@@ -1,55 +1,27 @@
-"""Who is calling: tokens turned into users (one database query), and the socket identity."""
+"""Who is calling: tokens turned into users (one database query), addresses behind proxies.
+
+The acting identity itself is core.identity.Identity (re-exported here).
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import secrets
-import string
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
 from urllib.parse import parse_qs
 
+from core import auth
+from core.errors import TokenRevoked, Unauthorized
+from core.identity import Identity
 from models import logins
 from models.users import User
-from server import auth
-from server.errors import TokenRevoked, Unauthorized
 from server.spent_tokens import SpentTokens
+
+__all__ = ["Identity", "UserInactive", "client_address", "socket_token", "user_from_token"]
 
 
 class UserInactive(Unauthorized):
     default_message = "this account is deactivated"
-
-
-@dataclass
-class Identity:
-    """What a socket session remembers of its user; a guest has user_id None."""
-
-    user_id: int | None
-    name: str
-    is_staff: bool
-    login_id: str | None = None
-    expires_at: int | None = None
-
-    @property
-    def is_guest(self) -> bool:
-        return self.user_id is None
-
-    def brief(self) -> dict[str, Any]:
-        return {"id": self.user_id, "name": self.name, "is_staff": self.is_staff}
-
-    def as_session(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_user(cls, user: User, claims: auth.Claims) -> Identity:
-        return cls(user.id, user.display_name, user.is_staff, claims.login_id, claims.expires_at)
-
-    @classmethod
-    def guest(cls) -> Identity:
-        suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(6))
-        return cls(None, f"guest-{suffix}", False)
 
 
 async def user_from_token(

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from core.settings import Settings
 from server.fastpath import FastAsyncServer, FastManager, FastRedisManager
 from server.identity import is_trusted
-from server.settings import Settings
+
+
+class RoomcastServer(FastAsyncServer):
+    """The fast server plus one hook: a namespace's `connected(sid)` once its CONNECT is out.
+
+    python-socketio sends the CONNECT packet after the connect handler returns, so anything
+    the handler emits would reach the client first; the greeting (`connection_established`,
+    replay, initial figures) is sent from here instead, in the same task, right after.
+    """
+
+    async def _handle_connect(self, eio_sid, namespace, data):
+        await super()._handle_connect(eio_sid, namespace, data)
+        namespace = namespace or "/"
+        connected = getattr(self.namespace_handlers.get(namespace), "connected", None)
+        if connected is not None:
+            await connected(self.manager.sid_from_eio_sid(eio_sid, namespace))
 
 
 def origin_rule(settings: Settings):
@@ -45,11 +61,11 @@ def redis_manager(settings: Settings, *, write_only: bool = False) -> FastRedisM
     )
 
 
-def make_sio(settings: Settings) -> FastAsyncServer:
+def make_sio(settings: Settings) -> RoomcastServer:
     """python-socketio's AsyncServer with the fast paths of server/fastpath (same protocol)."""
     manager: FastManager | FastRedisManager
     manager = redis_manager(settings) if settings.redis_url else FastManager()
-    return FastAsyncServer(
+    return RoomcastServer(
         async_mode="asgi",
         client_manager=manager,
         cors_allowed_origins=origin_rule(settings),

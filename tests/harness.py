@@ -289,8 +289,17 @@ class Client:
     async def wait(self, event: str, timeout: float = 5) -> Any:
         return await asyncio.wait_for(self.events[event].get(), timeout)
 
+    def none_yet(self, event: str) -> bool:
+        """True when no `event` has arrived so far.
+
+        The exact absence check: first wait for a later event that must arrive on the same
+        path (`await tab.wait("record_created")` for a change made after the one that must
+        not be seen); one socket's deliveries keep their order, so a wrong `event` sent before
+        it would be queued by then. A time window (`nothing`) lets a late wrong one pass."""
+        return self.events[event].empty()
+
     async def nothing(self, event: str, within: float = 0.5) -> bool:
-        """True when no `event` arrives within the bounded window."""
+        """True when no `event` arrives within the bounded window (prefer `none_yet`)."""
         try:
             await asyncio.wait_for(self.events[event].get(), within)
         except TimeoutError:

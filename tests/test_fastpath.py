@@ -325,8 +325,12 @@ async def test_a_polling_close_answers_the_pending_poll(nodes):
         assert (await http.post(f"{url}&sid={sid}", content="40/fp,")).text == "ok"
         assert (await http.get(f"{url}&sid={sid}")).text.startswith("40/fp,")
         held = asyncio.create_task(http.get(f"{url}&sid={sid}"))
-        await asyncio.sleep(0.2)  # let the GET reach the server and wait there
-        assert not held.done()
+        sock = nodes[0].runtime.sio.eio.sockets[sid]
+        for _ in range(300):  # until the GET reached the server and waits there, bounded
+            if sock.polling:
+                break
+            await asyncio.sleep(0.01)
+        assert sock.polling and not held.done()
         assert (await http.post(f"{url}&sid={sid}", content="1")).text == "ok"
         answer = await asyncio.wait_for(held, 3)
         # NOOP, as Node's engine.io (engine.io-protocol v4 suite, "forcefully closes")

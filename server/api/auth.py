@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from sanic import Blueprint, Request
 
+from core.identity import Identity
 from models import logins, users
 from models.common import Payload
 from server import auth
@@ -12,14 +13,7 @@ from server.api.openapi import doc
 from server.api.schemas import Me, Tokens, WsToken
 from server.cookies import clear_auth_cookies, set_auth_cookies
 from server.errors import RateLimited, Unauthorized
-from server.http import (
-    authenticated,
-    body_json,
-    current_user,
-    no_content,
-    parse_body,
-    reply,
-)
+from server.http import authenticated, body_json, current_user, no_content, parse_body, reply
 from server.identity import client_address
 from server.rooms import login_room
 
@@ -97,7 +91,7 @@ async def refresh(request: Request):
 @bp.post("/logout")
 @doc("auth", ok=(204, None))
 @authenticated
-async def logout(request: Request):
+async def logout(request: Request, actor: Identity):
     """Revoke this login's tokens and disconnect its live sockets on every node."""
     rt = request.app.ctx.rt
     login_id = request.ctx.claims.login_id
@@ -111,7 +105,7 @@ async def logout(request: Request):
 @bp.post("/ws-token")
 @doc("auth", ok=WsToken)
 @authenticated
-async def ws_token(request: Request):
+async def ws_token(request: Request, actor: Identity):
     """A short-lived token good for exactly one socket connection."""
     rt = request.app.ctx.rt
     claims = request.ctx.claims

@@ -1,4 +1,4 @@
-"""/api/v1 zones and records: the REST door to the same services and events as /dns."""
+"""/api/v1 zones and records: the REST door to the same actions and events as /dns."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from actions import dns as actions
+from actions.registry import door
+from core.errors import BadRequest, Invalid, PayloadTooLarge
+from core.identity import Identity
 from models import dns, dns_import, dns_records
 from models.common import Payload
 from models.dns import NewZone, RecordChange, RecordFields
 from server.api.openapi import doc
 from server.api.schemas import AuditList, ImportResult, Record, RecordList, Zone, ZoneList
-from server.broadcast import dns as broadcast
-from server.errors import BadRequest, Invalid, PayloadTooLarge
 from server.http import (
     authenticated,
     body_json,
-    current_user,
+    handles,
     items,
     no_content,
-    owner_scope,
     parse_body,
     parse_query,
     reply,
@@ -49,50 +50,45 @@ class ZoneFileBody(Payload):
 @bp.get("/zones")
 @doc("dns", ok=ZoneList)
 @authenticated
-async def list_zones(request: Request):
+async def list_zones(request: Request, actor: Identity):
     """List zones: the caller's own; staff see every zone."""
-    user = await current_user(request)
-    return items([dns.zone_dict(zone) for zone in await dns.list_zones(user_id=owner_scope(user))])
+    return items([dns.zone_dict(zone) for zone in await dns.list_zones(user_id=actor.scope)])
 
 
 @bp.post("/zones")
 @doc("dns", body=NewZone, ok=(201, Zone), errors=(409,))
 @authenticated
-async def create_zone(request: Request):
+@door(actions.create_zone)
+async def create_zone(request: Request, actor: Identity):
     """Create a zone owned by the caller (`{name}`, unique)."""
-    user = await current_user(request)
     new = parse_body(request, NewZone)
-    zone = await dns.create_zone(owner_id=user.id, name=new.name)
-    return reply(dns.zone_dict(zone), status=201)
+    return reply(await actions.create_zone(handles(request), actor, new), status=201)
 
 
 @bp.get("/zones/<zone_id:int>")
 @doc("dns", ok=Zone, errors=(404,))
 @authenticated
-async def get_zone(request: Request, zone_id: int):
+async def get_zone(request: Request, actor: Identity, zone_id: int):
     """One zone (the caller's, or any for staff)."""
-    user = await current_user(request)
-    return reply(dns.zone_dict(await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))))
+    return reply(dns.zone_dict(await dns.get_zone(zone_id=zone_id, user_id=actor.scope)))
 
 
 @bp.delete("/zones/<zone_id:int>")
 @doc("dns", ok=(204, None), errors=(404,))
 @authenticated
-async def delete_zone(request: Request, zone_id: int):
+@door(actions.delete_zone)
+async def delete_zone(request: Request, actor: Identity, zone_id: int):
     """Delete a zone and its records; its subscribers get `zone_deleted`."""
-    user = await current_user(request)
-    zone = await dns.delete_zone(zone_id=zone_id, user_id=owner_scope(user))
-    await broadcast.zone_deleted(request.app.ctx.sio, zone.id)
+    await actions.delete_zone(handles(request), actor, zone_id)
     return no_content()
 
 
 @bp.get("/zones/<zone_id:int>/records")
 @doc("dns", ok=RecordList, errors=(404,))
 @authenticated
-async def list_records(request: Request, zone_id: int):
+async def list_records(request: Request, actor: Identity, zone_id: int):
     """The zone's records, by name and type."""
-    user = await current_user(request)
-    zone = await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))
+    zone = await dns.get_zone(zone_id=zone_id, user_id=actor.scope)
     records = await dns_records.list_records(zone_id=zone.id)
     return items([dns.record_dict(record) for record in records])
 
@@ -100,67 +96,49 @@ async def list_records(request: Request, zone_id: int):
 @bp.post("/zones/<zone_id:int>/records")
 @doc("dns", body=RecordFields, ok=(201, Record), errors=(404,))
 @authenticated
-async def create_record(request: Request, zone_id: int):
+@door(actions.create_record)
+async def create_record(request: Request, actor: Identity, zone_id: int):
     """Create a record; `record_created` reaches the zone's subscribers and staff."""
-    user = await current_user(request)
-    zone = await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))
+    await dns.get_zone(zone_id=zone_id, user_id=actor.scope)  # someone else's: 404 before 422
     new = parse_body(request, RecordFields)
-    record = await dns_records.create_record(
-        zone_id=zone.id, user_id=owner_scope(user), actor_id=user.id, **new.model_dump()
-    )
-    await broadcast.record_created(request.app.ctx.sio, record)
-    return reply(dns.record_dict(record), status=201)
+    return reply(await actions.create_record(handles(request), actor, zone_id, new), status=201)
 
 
 @bp.get("/records/<record_id:int>")
 @doc("dns", ok=Record, errors=(404,))
 @authenticated
-async def get_record(request: Request, record_id: int):
+async def get_record(request: Request, actor: Identity, record_id: int):
     """One record."""
-    user = await current_user(request)
-    record = await dns_records.get_record(record_id=record_id, user_id=owner_scope(user))
+    record = await dns_records.get_record(record_id=record_id, user_id=actor.scope)
     return reply(dns.record_dict(record))
 
 
 @bp.patch("/records/<record_id:int>")
 @doc("dns", body=RecordChange, ok=Record, errors=(404, 409))
 @authenticated
-async def update_record(request: Request, record_id: int):
+@door(actions.update_record)
+async def update_record(request: Request, actor: Identity, record_id: int):
     """Change a record; `version` must be the current one, else 409 with `fields.current`."""
-    user = await current_user(request)
     change = parse_body(request, RecordChange)
-    record, changed = await dns_records.update_record(
-        record_id=record_id,
-        user_id=owner_scope(user),
-        actor_id=user.id,
-        version=change.version,
-        changes=change.changes(),
-    )
-    if changed:
-        await broadcast.record_updated(request.app.ctx.sio, record)
-    return reply(dns.record_dict(record))
+    return reply(await actions.update_record(handles(request), actor, record_id, change))
 
 
 @bp.delete("/records/<record_id:int>")
 @doc("dns", ok=(204, None), errors=(404,))
 @authenticated
-async def delete_record(request: Request, record_id: int):
+@door(actions.delete_record)
+async def delete_record(request: Request, actor: Identity, record_id: int):
     """Delete a record; `record_deleted` reaches the zone's subscribers and staff."""
-    user = await current_user(request)
-    record = await dns_records.delete_record(
-        record_id=record_id, user_id=owner_scope(user), actor_id=user.id
-    )
-    await broadcast.record_deleted(request.app.ctx.sio, record)
+    await actions.delete_record(handles(request), actor, record_id)
     return no_content()
 
 
 @bp.get("/zones/<zone_id:int>/export")
 @doc("dns", text_answer="the zone as a BIND zone file ($ORIGIN and $TTL lines)", errors=(404,))
 @authenticated
-async def export_zone(request: Request, zone_id: int):
+async def export_zone(request: Request, actor: Identity, zone_id: int):
     """The zone as a BIND zone file (text/plain, with $ORIGIN and $TTL)."""
-    user = await current_user(request)
-    text = await dns_import.export_zone(zone_id=zone_id, user_id=owner_scope(user))
+    text = await dns_import.export_zone(zone_id=zone_id, user_id=actor.scope)
     return HTTPResponse(text, content_type="text/plain; charset=utf-8")
 
 
@@ -193,37 +171,23 @@ def _zone_file(request: Request) -> str:
     errors=(404,),
 )
 @authenticated
-async def import_zone(request: Request, zone_id: int):
+@door(actions.import_zone)
+async def import_zone(request: Request, actor: Identity, zone_id: int):
     """Import a BIND zone file (`?mode=merge` default, or `replace`); all or nothing."""
-    user = await current_user(request)
     # Someone else's zone is a 404 whatever the body holds.
-    zone = await dns.get_zone(zone_id=zone_id, user_id=owner_scope(user))
+    await dns.get_zone(zone_id=zone_id, user_id=actor.scope)
     query = parse_query(request, ImportQuery)
     text = _zone_file(request)
-    result = await dns_import.import_zone(
-        zone_id=zone.id, user_id=owner_scope(user), actor_id=user.id, text=text, mode=query.mode
-    )
-    await broadcast.records_imported(request.app.ctx.sio, result.removed, result.added)
-    records = await dns_records.list_records(zone_id=zone_id)
-    return reply(
-        {
-            "mode": result.mode,
-            "added": len(result.added),
-            "removed": len(result.removed),
-            "unchanged": result.unchanged,
-            "records": [dns.record_dict(record) for record in records],
-        }
-    )
+    return reply(await actions.import_zone(handles(request), actor, zone_id, text, query.mode))
 
 
 @bp.get("/zones/<zone_id:int>/audit")
 @doc("dns", query=AuditQuery, ok=AuditList, errors=(404,))
 @authenticated
-async def zone_audit(request: Request, zone_id: int):
+async def zone_audit(request: Request, actor: Identity, zone_id: int):
     """The zone's change log, newest first (`?limit=&before_id=`)."""
-    user = await current_user(request)
     query = parse_query(request, AuditQuery)
     entries = await dns.list_audit(
-        zone_id=zone_id, user_id=owner_scope(user), limit=query.limit, before_id=query.before_id
+        zone_id=zone_id, user_id=actor.scope, limit=query.limit, before_id=query.before_id
     )
     return items([dns.audit_dict(entry) for entry in entries])

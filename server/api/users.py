@@ -5,13 +5,14 @@ from __future__ import annotations
 from pydantic import Field
 from sanic import Blueprint, Request
 
+from actions import users as actions
+from actions.registry import door
+from core.identity import Identity
 from models import users
-from models.common import Payload, utcnow
-from models.logins import Login
+from models.common import Payload
 from server.api.openapi import doc
 from server.api.schemas import User, UserList
-from server.http import items, parse_body, parse_query, reply, staff_only
-from server.rooms import user_room
+from server.http import handles, items, parse_body, parse_query, reply, staff_only
 
 bp = Blueprint("users", url_prefix="/users")
 
@@ -25,7 +26,7 @@ class Page(Payload):
 @bp.get("/")
 @doc("users", query=Page, ok=UserList, auth="staff")
 @staff_only
-async def list_users(request: Request):
+async def list_users(request: Request, actor: Identity):
     """List users (staff only)."""
     page = parse_query(request, Page)
     rows = await users.list_users(limit=page.limit, offset=page.offset)
@@ -35,7 +36,7 @@ async def list_users(request: Request):
 @bp.get("/<user_id:int>")
 @doc("users", ok=User, auth="staff", errors=(404,))
 @staff_only
-async def get_user(request: Request, user_id: int):
+async def get_user(request: Request, actor: Identity, user_id: int):
     """One user (staff only)."""
     return reply(users.public_user(await users.get_user(user_id=user_id)))
 
@@ -43,21 +44,8 @@ async def get_user(request: Request, user_id: int):
 @bp.patch("/<user_id:int>")
 @doc("users", body=users.UserChange, ok=User, auth="staff", errors=(404,))
 @staff_only
-async def change_user(request: Request, user_id: int):
+@door(actions.change_user)
+async def change_user(request: Request, actor: Identity, user_id: int):
     """Activate, deactivate, promote or demote a user (staff only); each disconnects the user."""
     change = parse_body(request, users.UserChange)
-    was_staff = (await users.get_user(user_id=user_id)).is_staff
-    user, deactivated = await users.change_user(user_id=user_id, change=change)
-    if deactivated:
-        # Every login of the user is revoked: tokens from before a deactivation stay dead
-        # after a reactivation (the user signs in again; docs/hardening.md).
-        await Login.filter(user_id=user.id, revoked_at=None).update(
-            revoked_at=utcnow(), revoked_reason="user deactivated"
-        )
-        await request.app.ctx.rt.control.kick(user_room(user.id), "user deactivated")
-    elif user.is_staff != was_staff:
-        # Privileges follow the account: the user's sockets, on every node, were admitted with
-        # the old role (rooms, session); they are closed the way deactivation closes them and
-        # reconnect with the new one (docs/hardening.md).
-        await request.app.ctx.rt.control.kick(user_room(user.id), "staff role changed")
-    return reply(users.public_user(user))
+    return reply(await actions.change_user(handles(request), actor, user_id, change))

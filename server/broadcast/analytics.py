@@ -118,13 +118,14 @@ async def billing_changed(coalescer: StatsCoalescer, user_id: int) -> None:
     coalescer.touch(user_id)
 
 
-async def greet(sio: socketio.AsyncServer, sid: str, *, user_id: int, is_staff: bool) -> None:
+async def greet(
+    sio: socketio.AsyncServer, sid: str, stats: dict, global_stats: dict | None = None
+) -> None:
     """The figures a socket gets right after `connection_established` (to that socket only)."""
-    await sio.emit("stats", await billing.stats_for(user_id=user_id), to=sid, namespace=NAMESPACE)
-    if is_staff:
-        await global_stats_to(sio, sid)
+    await sio.emit("stats", stats, to=sid, namespace=NAMESPACE)
+    if global_stats is not None:
+        await global_stats_to(sio, sid, global_stats)
 
 
-async def global_stats_to(sio: socketio.AsyncServer, sid: str) -> None:
-    stats = await billing.stats_for(user_id=None)
+async def global_stats_to(sio: socketio.AsyncServer, sid: str, stats: dict) -> None:
     await sio.emit("global_stats", stats, to=sid, namespace=NAMESPACE)

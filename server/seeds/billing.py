@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from models import billing
+from models import billing_services
 from models.billing import Subscription
 from models.users import User
 
@@ -49,11 +49,11 @@ async def seed(users: dict[str, User]) -> None:
             # One demo subscription per (user, plan): its invoices come with it or not at all.
             if await Subscription.filter(user_id=user.id, plan=plan).exists():
                 continue
-            sub = await billing.create_subscription(
+            sub = await billing_services.create_subscription(
                 user_id=user.id, plan=plan, status=status, price_cents=price_cents
             )
             for amount_cents, invoice_status, due in invoices:
-                await billing.create_invoice(
+                await billing_services.create_invoice(
                     subscription_id=sub.id,
                     amount_cents=amount_cents,
                     status=invoice_status,

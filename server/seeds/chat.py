@@ -6,7 +6,8 @@ safe also makes a second seeding add nothing.
 
 from __future__ import annotations
 
-from models.chat import Caller, Room, RoomKind, RoomMember, ensure_default_rooms, post_message
+from core.identity import Identity
+from models.chat import Room, RoomKind, RoomMember, ensure_default_rooms, post_message
 from models.users import User
 
 ADMIN, ALICE, BOB = "admin@example.com", "alice@example.com", "bob@example.com"
@@ -44,5 +45,5 @@ async def seed(users: dict[str, User]) -> None:
         author, room = users.get(email), rooms.get(slug)
         if author is None or room is None:
             continue
-        caller = Caller(user_id=author.id, is_staff=author.is_staff)
+        caller = Identity.from_user(author)
         await post_message(room=room, caller=caller, body=body, client_id=client_id)

@@ -55,7 +55,7 @@ async def test_new_alert_reaches_both_tabs_and_staff_but_not_another_user(
     new_user, sio_client, send_alert
 ):
     user, token, _ = await new_user()
-    _, other_token, _ = await new_user()
+    other, other_token, _ = await new_user()
     _, watcher_token, _ = await new_user(staff=True)
     tab1, tab2 = await sio_client("/alerts", token), await sio_client("/alerts", token)
     bystander = await sio_client("/alerts", other_token)
@@ -71,9 +71,16 @@ async def test_new_alert_reaches_both_tabs_and_staff_but_not_another_user(
         assert event["message"] == alert and event["timestamp"].endswith("Z")
         assert await tab.wait("unread_count") == {"count": 1}
     assert (await watcher.wait("breach_alert"))["message"]["user_id"] == user["id"]
-    assert await watcher.nothing("unread_count")
-    assert await bystander.nothing("breach_alert")
-    assert await bystander.nothing("unread_count", within=0.1)
+    # An alert for the bystander comes next: nothing of the first user's came before it.
+    # Two, so that its own counts (1, then 2) tell apart a stray count of the first user's.
+    theirs = await send_alert(other["id"])
+    await send_alert(other["id"])
+    assert (await bystander.wait("breach_alert"))["message"] == theirs
+    await bystander.wait("breach_alert")
+    counts = [(await bystander.wait("unread_count"))["count"] for _ in range(2)]
+    assert counts == [1, 2]
+    assert (await watcher.wait("breach_alert"))["message"] == theirs
+    assert watcher.none_yet("unread_count")  # counts go to the user's sockets, never to staff
 
 
 async def test_mark_read_in_one_tab_updates_the_other_once(new_user, sio_client, send_alert):
@@ -97,8 +104,10 @@ async def test_mark_read_in_one_tab_updates_the_other_once(new_user, sio_client,
 
     again = await tab2.call("mark_read", {"alert_id": alert["id"]})
     assert again["ok"] is True and again["data"] == ack["data"]
-    assert await tab1.nothing("alert_update")
-    assert await tab2.nothing("alert_update", within=0.1)
+    later = await send_alert(user["id"])
+    for tab in (tab1, tab2):
+        assert (await tab.wait("breach_alert"))["message"] == later
+        assert tab.none_yet("alert_update")  # the second mark_read broadcast nothing
 
 
 async def test_rest_mark_read_broadcasts_like_the_socket(http, new_user, sio_client, send_alert):
@@ -115,7 +124,9 @@ async def test_rest_mark_read_broadcasts_like_the_socket(http, new_user, sio_cli
         r.status_code == 200
         and r.json() == (await http.get(f"{API}/{alert['id']}", headers=bearer(token))).json()
     )
-    assert await tab.nothing("alert_update")
+    later = await send_alert(user["id"])
+    assert (await tab.wait("breach_alert"))["message"] == later
+    assert tab.none_yet("alert_update")  # the second mark_read broadcast nothing
 
 
 async def test_another_users_alert_is_not_found(http, new_user, sio_client, send_alert, staff):

@@ -67,7 +67,11 @@ async def test_two_users_and_a_guest_meet_in_general(new_user, sio_client):
     second = await joined(b, "general")
     assert brief(ann) in second["present"] and brief(bo) in second["present"]
     assert await a.wait("presence") == {"room": "general", "user": brief(bo), "action": "joined"}
-    assert await b.nothing("presence", within=0.2)  # the joiner is told by its ack
+    # The joiner is told by its ack: the next presence it hears of is someone else's.
+    cy, cy_token, _ = await new_user()
+    await joined(await sio_client("/chat", cy_token), "general")
+    assert await b.wait("presence") == {"room": "general", "user": brief(cy), "action": "joined"}
+    assert (await a.wait("presence"))["user"] == brief(cy)
 
     # Guests are listed like users, under their name (docs/chat.md).
     as_guest = await joined(guest, "general")
@@ -136,7 +140,7 @@ async def test_a_retry_with_the_same_client_id_is_stored_once_and_broadcast_agai
     # broadcasting); it is the same message, same id, which clients drop as a duplicate.
     assert await watcher.wait("message") == first["data"]
     assert await watcher.wait("message") == first["data"]
-    assert await watcher.nothing("message", within=0.3)
+    # (the racing messages below must be the next ones: nothing else came between)
 
     racing = await asyncio.gather(
         *(tab.call("message", {"room": slug, "body": "race", "client_id": "c-2"}) for _ in range(4))
@@ -144,11 +148,11 @@ async def test_a_retry_with_the_same_client_id_is_stored_once_and_broadcast_agai
     assert len({ack["data"]["id"] for ack in racing}) == 1 and all(a["ok"] for a in racing)
     for _ in racing:
         assert (await watcher.wait("message"))["id"] == racing[0]["data"]["id"]
-    assert await watcher.nothing("message", within=0.3)
 
     # Unique per author: another author's same client_id is another message.
     theirs = await watcher.call("message", {"room": slug, "body": "mine", "client_id": "c-1"})
     assert theirs["data"]["id"] != first["data"]["id"]
+    assert (await watcher.wait("message"))["id"] == theirs["data"]["id"]  # nothing between
     stored = (await tab.call("history", {"room": slug}))["data"]
     assert [m["body"] for m in stored] == ["once", "race", "mine"]
 
@@ -161,7 +165,8 @@ async def test_a_guest_retry_is_deduplicated_for_that_socket(sio_client):
     assert first["data"] == again["data"]
     assert (await guest.wait("message"))["id"] == first["data"]["id"]
     assert (await guest.wait("message"))["id"] == first["data"]["id"]  # the retry's broadcast
-    assert await guest.nothing("message", within=0.3)
+    later = await guest.call("message", {**body, "client_id": "g-2"})
+    assert (await guest.wait("message"))["id"] == later["data"]["id"]  # nothing between
 
 
 async def test_guests_stay_out_of_staff_and_private_rooms(new_user, sio_client, make_room):
@@ -219,10 +224,19 @@ async def test_presence_follows_a_users_first_and_last_socket(new_user, sio_clie
     again = await joined(tab2, slug)
     assert [u["id"] for u in again["present"]].count(mover["id"]) == 1
     assert await joined(tab2, slug) == again  # a doubled join changes nothing
-    assert await watcher.nothing("presence", within=0.3)
-
     assert await tab1.call("leave", {"room": slug}) == {"ok": True, "data": {"room": slug}}
-    assert await watcher.nothing("presence", within=0.3)  # tab2 is still there
+    # tab2 is still there: neither the second tab nor this leave is heard of; the next
+    # presence event is a newcomer's.
+    newcomer, newcomer_token, _ = await new_user()
+    newcomer_tab = await sio_client("/chat", newcomer_token)
+    await joined(newcomer_tab, slug)
+    assert await watcher.wait("presence") == {
+        "room": slug,
+        "user": brief(newcomer),
+        "action": "joined",
+    }
+    assert (await newcomer_tab.call("leave", {"room": slug}))["ok"] is True
+    assert (await watcher.wait("presence"))["user"] == brief(newcomer)
     drop_transport(tab2)
     assert await watcher.wait("presence") == {"room": slug, "user": brief(mover), "action": "left"}
     present = (await joined(watcher, slug))["present"]
@@ -233,7 +247,8 @@ async def test_presence_follows_a_users_first_and_last_socket(new_user, sio_clie
     assert (await tab1.call("leave", {"room": slug}))["ok"] is True
     assert (await watcher.wait("presence"))["action"] == "left"
     assert (await tab1.call("leave", {"room": slug}))["ok"] is True  # not in it: a no-op
-    assert await watcher.nothing("presence", within=0.3)
+    await joined(newcomer_tab, slug)
+    assert (await watcher.wait("presence"))["user"] == brief(newcomer)  # nothing between
 
 
 async def test_html_stays_text_everywhere(http, new_user, sio_client, make_room):
@@ -276,7 +291,8 @@ async def test_bad_messages_are_refused_by_field(new_user, sio_client, make_room
         assert ack["ok"] is False and ack["error"]["code"] == "validation_error", (payload, ack)
         assert field in ack["error"]["fields"], payload
     assert (await tab.call("history", {"room": slug}))["data"] == []
-    assert await tab.nothing("message", within=0.2)
+    later = await tab.call("message", {"room": slug, "body": "valid"})
+    assert (await tab.wait("message"))["id"] == later["data"]["id"]  # no refused one came first
 
 
 async def test_body_limits_are_after_trimming(new_user, sio_client, make_room):
@@ -310,7 +326,9 @@ async def test_events_need_a_joined_room(new_user, sio_client, make_room):
     assert (await tab.call("leave", {"room": slug}))["ok"] is True
     ack = await tab.call("message", {"room": slug, "body": "after leaving"})
     assert ack["error"]["code"] == "forbidden"
-    assert await tab.nothing("message", within=0.2)
+    await joined(tab, "general")
+    later = await tab.call("message", {"room": "general", "body": "where I am"})
+    assert (await tab.wait("message"))["id"] == later["data"]["id"]  # no earlier one came
 
 
 async def test_typing_reaches_the_others_only(new_user, sio_client, make_room):
@@ -324,7 +342,9 @@ async def test_typing_reaches_the_others_only(new_user, sio_client, make_room):
     assert await other.wait("typing") == {"room": slug, "user": brief(typist)}
     await tab.emit("typing", {"room": slug})  # no ack asked: still delivered
     assert await other.wait("typing") == {"room": slug, "user": brief(typist)}
-    assert await tab.nothing("typing", within=0.3)
+    assert (await other.call("typing", {"room": slug}))["ok"] is True
+    # The first typing this tab hears of is the other's: never its own.
+    assert (await tab.wait("typing"))["user"]["id"] == other.greeting["user_id"]
 
 
 async def test_demo_seed_is_idempotent_and_visible_to_members(new_user, sio_client):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import Invalid
 from models.dns_rules import RecordData, clash, clean_record, clean_zone_name
 from models.dns_zonefile import parse_zone, render_zone
-from server.errors import Invalid
 
 ZONE = "example.com"
 
