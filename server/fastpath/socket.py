@@ -27,6 +27,7 @@ from engineio import exceptions, packet
 from server.fastpath.protocol import SpecSocket, decode_packet
 from server.fastpath.swallowed import swallowed
 from server.fastpath.wsdirect import MAX_BATCH_BYTES, direct_protocol, frame_of, write_frames
+from server.fastpath.wsreceive import fast_protocol
 
 _MESSAGE = str(packet.MESSAGE)
 
@@ -42,8 +43,15 @@ class FastSocket(SpecSocket):
         server = self.server
         max_size = server.max_http_buffer_size
         receive = ws.asgi_receive
+        proto = fast_protocol(receive)  # frames parsed in data_received (wsreceive.py)
 
         async def next_frame():
+            if proto is not None and proto.inbox is not None:
+                data = await proto.next_message()
+                if data is not None:
+                    if len(data) > max_size:
+                        raise ValueError("packet is too large")
+                    return data
             event = await receive()
             if event["type"] != "websocket.receive":
                 return None
@@ -54,6 +62,8 @@ class FastSocket(SpecSocket):
                     return None
             if len(data) > max_size:
                 raise ValueError("packet is too large")
+            if proto is not None and proto.inbox is None:
+                proto.take_over()  # when the stock parser sits between frames, queue empty
             return data
 
         if self.connected:
@@ -92,6 +102,8 @@ class FastSocket(SpecSocket):
             self.connected = True
             self.upgraded = True
 
+        if proto is not None and proto.inbox is None:
+            proto.take_over()
         writer_task = asyncio.ensure_future(self._ws_writer(ws))
         loop = asyncio.get_running_loop()
         limit = server.ping_interval + server.ping_timeout
