@@ -9,15 +9,18 @@ coroutine once, in the caller; if it finishes there, no task is made. If it wait
 query), the rest runs in a task that resumes it from exactly that point, so a slow handler
 still never blocks the reader, as before (Python 3.12's eager task factory does the same).
 
-What differs from a task for the inline part: `asyncio.current_task()` is the caller's task
-(the socket's reader) and context variables set by the handler stay in the reader's context.
-Roomcast's handlers use neither (no `asyncio.timeout`, no context variables);
-tests/test_fastpath_eager.py holds them to it.
+The handler runs in a copy of the caller's context from its first step to its last, as in a
+task (a context variable set before the first wait, e.g. by a database transaction, is still
+set after it and can be reset there). What differs from a task for the inline part:
+`asyncio.current_task()` is the caller's task (the socket's reader), so `asyncio.timeout()`
+would cancel the reader. Roomcast's handlers use neither; tests/test_fastpath_eager.py holds
+them to it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 
 log = logging.getLogger("roomcast.fastpath")
@@ -28,8 +31,11 @@ _running: set = set()
 
 def start(coro) -> asyncio.Task | None:
     """Run `coro` now; the task that finishes it if it had to wait, else None."""
+    # One context of its own for the whole handler, as a task gets: what it sets (tortoise's
+    # transaction connection, a reset token) is neither the caller's nor lost at the hand-off.
+    context = contextvars.copy_context()
     try:
-        waited = coro.send(None)
+        waited = context.run(coro.send, None)
     except StopIteration:
         return None
     except (KeyboardInterrupt, SystemExit):
@@ -40,7 +46,7 @@ def start(coro) -> asyncio.Task | None:
             {"message": "event handler failed", "exception": exc}
         )
         return None
-    task = asyncio.get_running_loop().create_task(_finish(coro, waited))
+    task = asyncio.get_running_loop().create_task(_finish(coro, waited), context=context)
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
