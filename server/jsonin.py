@@ -69,7 +69,7 @@ def loads(text: str | bytes) -> Any:
 
 
 def _may_refuse(text: str | bytes) -> bool:
-    # The walk can only refuse an integer of 10 digits or more (9 fit in 32 bits) or more
+    # The walk can only refuse an integer of 10 digits or more (9 fit in 32 bits), or more
     # than MAX_DEPTH nested containers (as many opening brackets). A text with neither, the
     # common packet, skips the walk: two C-speed scans instead of a Python call per value.
     if text.__class__ is not str:
@@ -79,7 +79,9 @@ def _may_refuse(text: str | bytes) -> bool:
     return _LONG_DIGITS.search(text) is not None
 
 
-_LONG_DIGITS = re.compile(r"\d{10}")
+# an integer token of 10 digits or more (not the integer or fraction part of a float: a
+# millisecond timestamp like 1764644854000.5 is a float, which the walk does not check)
+_LONG_DIGITS = re.compile(r"(?<![\d.])\d{10,}(?![\d.eE])")
 
 
 def check(value: Any, depth: int = 0, path: tuple = ()) -> None:

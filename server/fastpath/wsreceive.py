@@ -19,6 +19,8 @@ Anything else -- CLOSE, a fragment, RSV bits, an unmasked or oversized frame, in
 hands the rest of the stream to the stock parser for good (`given_back`), which answers it as
 before (close codes 1002, 1007, 1009...). Messages stay in order: the inbox holds only what
 arrived after the take-over (taken only with an empty ASGI queue) and before the give-back.
+While the reader is idle (parked on an empty inbox) a message is not queued at all: `inline`
+(socket._Inline) hands it to the Socket.IO layer right away, sparing the reader's wake-up.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = _WakingQueue(self)
         self.inbox: deque | None = None  # set by take_over: messages for the reader
+        # set by the reader: handles a message at once while the reader is idle (socket.py)
+        self.inline = None
         self.given_back = False  # the stock parser has the stream again, for good
         self.waiter: asyncio.Future | None = None
         self._partial = bytearray()  # the start of a frame whose end has not arrived
@@ -150,7 +154,12 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
                         payload = None
                     if payload is None:
                         return self._give_back(data[pos:])  # 1007, by uvicorn
-                inbox.append(payload)
+                inline = self.inline
+                if inline is not None and not inbox and self.waiter is not None and inline(payload):
+                    if self.close_sent or self.transport.is_closing():
+                        return self._give_back(data[stop:])  # the message closed the socket
+                else:
+                    inbox.append(payload)
             elif first in (_PING, _PONG) and length <= 125:
                 if stop > end:
                     need = stop - pos

@@ -143,7 +143,7 @@ def test_acks_encode_as_stock_encodes_them(args, namespace, ack_id):
 
 
 deep_or_wide = st.recursive(
-    st.integers() | st.text(alphabet="0123456789[]{}", max_size=12),
+    st.integers() | st.floats(allow_nan=False) | st.text(alphabet="0123456789.e[]{}", max_size=12),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["id", "n"]), inner)
     ),
@@ -155,6 +155,7 @@ deep_or_wide = st.recursive(
 @given(value=deep_or_wide)
 @example(value=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])
 @example(value={"id": 2**31})
+@example(value={"ts": 1764644854000.5, "n": 12345678901})
 @example(value=[-(2**63) - 1])
 def test_the_decoder_skips_its_walk_only_where_the_walk_finds_nothing(value):
     # server/jsonin.loads skips `check` when the text has no long digit run and few brackets
