@@ -26,6 +26,7 @@ While the reader is idle (parked on an empty inbox) a message is not queued at a
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import deque
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -41,11 +42,15 @@ class _WakingQueue(asyncio.Queue):
 
     def __init__(self, proto: FastWebSocketProtocol) -> None:
         super().__init__()
-        self.proto = proto
+        # weak: a protocol <-> queue cycle would keep every closed connection (its parser,
+        # buffers, headers) alive until a full garbage collection
+        self.proto = weakref.ref(proto)
 
     def put_nowait(self, item) -> None:
         super().put_nowait(item)
-        self.proto.wake()
+        proto = self.proto()
+        if proto is not None:
+            proto.wake()
 
 
 class FastWebSocketProtocol(WebSocketsSansIOProtocol):
