@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.run                 # everything, 3 interleaved repetitions
     .venv/bin/python -m benchmarks.run --quick --reps 1 --scenarios s3 --servers roomcast,node
+    .venv/bin/python -m benchmarks.run --baseline main --servers roomcast,node   # before/after
 
 Each server is started fresh for each repetition on CPU 0; the generator runs on CPU 1. The
 generator's JSON lines go to benchmarks/results/<date>-<time>.jsonl and a table of medians is
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from benchmarks import servers, table
 from benchmarks.servers import (
+    BASELINE_NAME,
     DEFAULT_SERVERS,
     GENERATOR_CPU,
     PRODUCT_KINDS,
@@ -196,6 +198,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--users", type=int, default=1000, help="users prepared for p1/p2")
     p.add_argument("--window", type=int, default=16, help="p1/p2 requests in flight")
     p.add_argument("--loadgen-args", default="", help="extra loadgen options (split on spaces)")
+    p.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run git revision REF as server roomcast-base (a temporary git worktree, "
+        "this venv), measured in the same run as roomcast",
+    )
     args = p.parse_args(argv)
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -207,6 +215,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"unknown server {s!r}; known: {', '.join(SERVER_NAMES)}")
     if args.reps < 1:
         p.error("--reps must be at least 1")
+    if args.baseline and BASELINE_NAME not in args.servers:
+        # before/after side by side: the baseline runs just before this checkout
+        at = args.servers.index("roomcast") if "roomcast" in args.servers else 0
+        args.servers.insert(at, BASELINE_NAME)
+    if BASELINE_NAME in args.servers and not args.baseline:
+        p.error(f"{BASELINE_NAME} needs --baseline REF")
     return args
 
 
@@ -221,8 +235,6 @@ def main(argv: list[str] | None = None) -> int:
     results.mkdir(exist_ok=True)
     out = args.out or results / f"{stamp}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
-    loadgen_scen = [s for s in args.scenarios if s in LOADGEN_SCENARIOS]
-    product_scen = [s for s in args.scenarios if s in PRODUCT_SCENARIOS]
     meta = {
         "stamp": stamp,
         "command": " ".join(["python -m benchmarks.run", *(argv or sys.argv[1:])]),
@@ -233,53 +245,69 @@ def main(argv: list[str] | None = None) -> int:
         "shared": str(shared),
         "versions": versions(node_modules, python),
     }
-    with open(out, "a") as f:
-        f.write(json.dumps({"meta": meta}) + "\n")
-    print(json.dumps(meta["versions"]), flush=True)
-    print(f"results -> {out}", flush=True)
-
-    redis_proc = None
     with tempfile.TemporaryDirectory(prefix="roomcast-bench-") as tmp:
         work = Path(tmp)
-        rig = Rig(
-            repo=REPO,
-            shared=shared,
-            node_modules=node_modules,
-            python=python,
-            secret=SECRET,
-            template_db=None,
-            workdir=work,
-            logdir=out.parent,  # server logs beside the results (gitignored *.log)
-            redis_url=args.redis_url,
-            stamp=stamp,
-        )
-        tokens = work / "tokens.json"
-        if any(s in ROOMCAST_KINDS for s in args.servers):
-            users = min(args.users, 100) if args.quick else args.users
-            rig.template_db = work / "template.sqlite3"
-            subprocess.run(
-                [
-                    python, "-m", "benchmarks.prepare_db", "--db", str(rig.template_db),
-                    "--users", str(users), "--secret", SECRET, "--tokens", str(tokens),
-                ],
-                cwd=REPO, check=True, env=servers.clean_env(PYTHONWARNINGS="ignore"),
-            )  # fmt: skip
-        if REDIS_KINDS & set(args.servers) and not args.redis_url:
-            redis_proc, rig.redis_url = servers.start_redis(out.parent, stamp)
-            rig.redis_pid = redis_proc.pid  # taskset exec'd it: this is redis-server itself
+        baseline = None
+        if args.baseline:
+            baseline, commit, flags = servers.checkout_baseline(REPO, args.baseline, work, python)
+            meta["baseline"] = {"ref": args.baseline, "commit": commit, "uvicorn_flags": flags}
         try:
-            for rep in range(1, args.reps + 1):
-                for name in args.servers:
-                    one_server(args, rig, name, rep, out, loadgen_scen, product_scen, tokens)
+            run_all(args, meta, out, work, node_modules, python, shared, stamp, baseline)
         finally:
-            if redis_proc is not None:
-                servers.stop(redis_proc)
-
+            if baseline is not None:
+                servers.remove_baseline(REPO, baseline)
     rows, _ = table.load_file(out)
     print()
     print(f"## {stamp}: medians of {args.reps} ({'quick' if args.quick else 'full'}), {out}")
     print(table.render(rows, args.servers))
     return 0
+
+
+def run_all(args, meta, out, work, node_modules, python, shared, stamp, baseline) -> None:
+    with open(out, "a") as f:
+        f.write(json.dumps({"meta": meta}) + "\n")
+    print(json.dumps(meta["versions"]), flush=True)
+    if baseline is not None:
+        print(f"baseline {meta['baseline']['ref']} = {meta['baseline']['commit']}", flush=True)
+    print(f"results -> {out}", flush=True)
+    loadgen_scen = [s for s in args.scenarios if s in LOADGEN_SCENARIOS]
+    product_scen = [s for s in args.scenarios if s in PRODUCT_SCENARIOS]
+    redis_proc = None
+    rig = Rig(
+        repo=REPO,
+        shared=shared,
+        node_modules=node_modules,
+        python=python,
+        secret=SECRET,
+        template_db=None,
+        workdir=work,
+        logdir=out.parent,  # server logs beside the results (gitignored *.log)
+        redis_url=args.redis_url,
+        stamp=stamp,
+        baseline=baseline,
+        baseline_flags=meta.get("baseline", {}).get("uvicorn_flags", []),
+    )
+    tokens = work / "tokens.json"
+    if any(s in ROOMCAST_KINDS for s in args.servers):
+        users = min(args.users, 100) if args.quick else args.users
+        rig.template_db = work / "template.sqlite3"
+        subprocess.run(
+            [
+                python, "-m", "benchmarks.prepare_db", "--db", str(rig.template_db),
+                "--users", str(users), "--secret", SECRET, "--tokens", str(tokens),
+            ],
+            cwd=REPO, check=True, env=servers.clean_env(PYTHONWARNINGS="ignore"),
+        )  # fmt: skip
+    if REDIS_KINDS & set(args.servers) and not args.redis_url:
+        redis_proc, rig.redis_url = servers.start_redis(out.parent, stamp)
+        rig.redis_pid = redis_proc.pid  # taskset exec'd it: this is redis-server itself
+    try:
+        for rep in range(1, args.reps + 1):
+            for name in args.servers:
+                one_server(args, rig, name, rep, out, loadgen_scen, product_scen, tokens)
+    finally:
+        if redis_proc is not None:
+            servers.stop(redis_proc)
 
 
 def one_server(args, rig: Rig, name: str, rep: int, out: Path, loadgen_scen, product_scen, tokens):

@@ -1,6 +1,8 @@
 """The servers under test: how each one is started fresh, pinned to CPU 0, and stopped.
 
 roomcast        Roomcast itself (`uvicorn --factory server.asgi:create`), SQLite, in-memory manager
+roomcast-base   the same from another git revision (`--baseline REF`: a temporary git worktree,
+                this venv), so before/after figures come from one run
 roomcast-redis  the same with ROOMCAST_REDIS_URL (python-socketio's Redis manager), own prefix
 roomcast-redis-x2  two such nodes on one Redis prefix and one SQLite file, both on CPU 0; the
                 generator spreads its clients over both (client i -> node i % 2)
@@ -10,6 +12,7 @@ node            shared/bench/peers/node_sio.js: Node.js socket.io 4.x (the speed
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,12 +26,13 @@ from pathlib import Path
 
 from server.asgi import uvicorn_flags
 
-SERVER_NAMES = ("roomcast", "stock", "node", "roomcast-redis", "roomcast-redis-x2")
+SERVER_NAMES = ("roomcast", "stock", "node", "roomcast-redis", "roomcast-redis-x2", "roomcast-base")
 DEFAULT_SERVERS = SERVER_NAMES[:4]
-ROOMCAST_KINDS = {"roomcast", "roomcast-redis", "roomcast-redis-x2"}
+BASELINE_NAME = "roomcast-base"
+ROOMCAST_KINDS = {"roomcast", "roomcast-redis", "roomcast-redis-x2", BASELINE_NAME}
 REDIS_KINDS = {"roomcast-redis", "roomcast-redis-x2"}
 # the product paths talk to one URL and one process: single-node servers only
-PRODUCT_KINDS = {"roomcast", "roomcast-redis"}
+PRODUCT_KINDS = {"roomcast", "roomcast-redis", BASELINE_NAME}
 BENCH_NAMESPACE = "/bench"
 SERVER_CPU, GENERATOR_CPU = "0", "1"
 
@@ -48,6 +52,8 @@ class Rig:
     redis_url: str | None = None
     redis_pid: int | None = None
     stamp: str = ""
+    baseline: Path | None = None  # checkout of --baseline REF (roomcast-base runs from it)
+    baseline_flags: list[str] = field(default_factory=list)  # its own uvicorn_flags()
 
 
 @dataclass
@@ -158,11 +164,20 @@ def _roomcast(name: str, rig: Rig, rep: int, k: int, data_dir: Path, db: Path, p
         rig.python, "-m", "uvicorn", "--factory", "server.asgi:create",
         "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "--backlog", "1024",
-        # Roomcast as shipped: `roomcast serve` runs uvicorn with server.asgi.UVICORN_OPTIONS.
-        *uvicorn_flags(),
+        # Roomcast as shipped: `roomcast serve` runs uvicorn with server.asgi.UVICORN_OPTIONS
+        # (the baseline's own options for roomcast-base).
+        *(rig.baseline_flags if name == BASELINE_NAME else uvicorn_flags()),
     ]  # fmt: skip
     suffix = f"-node{k}" if name.endswith("-x2") else ""
-    return _spawn(name, rig, rep, port, argv, env, rig.repo, suffix)
+    cwd = rig.repo
+    if name == BASELINE_NAME:
+        if rig.baseline is None:
+            raise RuntimeError(f"{name} needs --baseline REF")
+        # `python -m` puts the working directory first on sys.path: the baseline's packages
+        # shadow this checkout's editable install (PYTHONPATH says so twice)
+        cwd = rig.baseline
+        env["PYTHONPATH"] = str(rig.baseline)
+    return _spawn(name, rig, rep, port, argv, env, cwd, suffix)
 
 
 def _peer(name: str, rig: Rig, rep: int) -> Running:
@@ -233,6 +248,40 @@ def start_redis(logdir: Path, stamp: str) -> tuple[subprocess.Popen, str]:
     fake = Running("redis", proc, port, Path(log.name))
     wait_port(fake)
     return proc, f"redis://127.0.0.1:{port}"
+
+
+def checkout_baseline(repo: Path, ref: str, workdir: Path, python: str) -> tuple[Path, str, list]:
+    """`git worktree add --detach` of `ref` under `workdir`: (its path, its short commit, the
+    uvicorn flags its server.asgi asks for). Remove it with `remove_baseline`."""
+    path = workdir / "baseline"
+    subprocess.run(
+        ["git", "-C", str(repo), "worktree", "add", "--detach", "--quiet", str(path), ref],
+        check=True,
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    probe = (
+        "import json, server.asgi; from server.asgi import uvicorn_flags; "
+        "print(json.dumps([server.asgi.__file__, uvicorn_flags()]))"
+    )
+    out = subprocess.run(
+        [python, "-c", probe], cwd=path, capture_output=True, text=True, check=True,
+        env=clean_env(PYTHONPATH=str(path), PYTHONWARNINGS="ignore"),
+    ).stdout  # fmt: skip
+    where, flags = json.loads(out.strip().splitlines()[-1])
+    if not Path(where).resolve().is_relative_to(path.resolve()):
+        raise RuntimeError(f"the baseline imports `server` from {where}, not from {path}")
+    return path, commit, flags
+
+
+def remove_baseline(repo: Path, path: Path) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "worktree", "remove", "--force", str(path)],
+        check=False, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(["git", "-C", str(repo), "worktree", "prune"], check=False)
 
 
 def python_for_peers(repo: Path) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ANCHOR, BASELINE = "node", "stock"
+BEFORE = "roomcast-base"  # `benchmarks.run --baseline REF`: another revision, same run
 GEN_SATURATED = 90.0  # % of one core: above this the figure is the generator's, not the server's
 
 
@@ -211,11 +212,36 @@ def scenario_table(scenario: str, by_server: dict[str, list[dict]], order: list[
     return "\n".join(lines + (["", *shown] if shown else []))
 
 
+def before_after(grouped: dict, before: str = BEFORE, after: str = "roomcast") -> str | None:
+    """One line per scenario: the baseline revision against this checkout (same run)."""
+    cols = ["scenario", "main figure", before, after, "after / before"]
+    cols += [f"CPU µs/op {before}", f"CPU µs/op {after}", "CPU after / before"]
+    cols.append(f"CPU {after} x node")
+    lines = ["### before / after", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for scenario, (_, main, header, _extras) in SCENARIOS.items():
+        by_server = grouped.get(scenario, {})
+        if before not in by_server or after not in by_server:
+            continue
+
+        def med(server, key=None, by_server=by_server):
+            runs = by_server.get(server, [])
+            good = [r for r in runs if "error" not in r and "skipped" not in r]
+            return median((r.get(key) if key else cost(r)) for r in good)
+
+        b, a = med(before, main), med(after, main)
+        cb, ca, cn = med(before), med(after), med(ANCHOR)
+        cells = [scenario, header, fmt(b), fmt(a), ratio(a, b), fmt(cb), fmt(ca), ratio(ca, cb)]
+        lines.append("| " + " | ".join([*cells, ratio(ca, cn)]) + " |")
+    return "\n".join(lines) if len(lines) > 4 else None
+
+
 def render(rows: list[dict], order: list[str] | None = None) -> str:
-    order = order or ["node", "stock", "roomcast", "roomcast-redis", "roomcast-redis-x2"]
+    order = order or ["node", "stock", BEFORE, "roomcast", "roomcast-redis", "roomcast-redis-x2"]
     grouped = group(rows)
     known = [s for s in SCENARIOS if s in grouped] + sorted(set(grouped) - set(SCENARIOS))
-    return "\n\n".join(scenario_table(s, grouped[s], order) for s in known)
+    tables = [scenario_table(s, grouped[s], order) for s in known]
+    summary = before_after(grouped)
+    return "\n\n".join(tables + ([summary] if summary else []))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,12 +4,13 @@ Run it with the options of `UVICORN_OPTIONS` (`roomcast serve` does); on the com
 
     uvicorn --factory server.asgi:create --loop uvloop --no-proxy-headers \\
         --http server.connguard:GuardedHttpToolsProtocol \\
-        --ws websockets-sansio --ws-per-message-deflate false --no-access-log \\
-        --timeout-graceful-shutdown 10
+        --ws server.fastpath.wsreceive:FastWebSocketProtocol --ws-per-message-deflate false \\
+        --no-access-log --timeout-graceful-shutdown 10
 
 Why (docs/performance.md has the figures): uvloop and httptools are the fastest loop and HTTP
 parser; websockets-sansio is the implementation whose frames server/fastpath/wsdirect writes
-directly; per-message deflate is off as in Node's socket.io (its default since v3): it costs a
+directly and whose receive path server/fastpath/wsreceive replaces for the common frame;
+per-message deflate is off as in Node's socket.io (its default since v3): it costs a
 compression context per connection (~300 KiB with the default window) and CPU on every frame,
 and with it on the frames cannot be shared between recipients.
 """
@@ -30,7 +31,8 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "http": "server.connguard:GuardedHttpToolsProtocol",
     # one rule for forwarding headers: ROOMCAST_TRUSTED_PROXIES (server/identity.py)
     "proxy_headers": False,
-    "ws": "websockets-sansio",
+    # uvicorn's websockets-sansio protocol with a fast frame parser (server/fastpath/wsreceive)
+    "ws": "server.fastpath.wsreceive:FastWebSocketProtocol",
     "ws_per_message_deflate": False,
     "access_log": False,
 }

@@ -126,3 +126,21 @@ def test_quick_s3_against_roomcast_end_to_end(tmp_path):
     assert row["server_cpu_pct"] is not None  # --server-pid reached the generator
     assert "| roomcast | 1 |" in done.stdout
     json.dumps(row)  # a plain JSON object
+
+
+def test_before_after_compares_the_baseline_revision_in_the_same_run():
+    lines = [
+        '{"label":"roomcast-base","rep":"1","scenario":"s2","deliveries_per_s":50000,'
+        '"cpu_us_per_delivery":10.0,"missing":0}',
+        '{"label":"roomcast","rep":"1","scenario":"s2","deliveries_per_s":60000,'
+        '"cpu_us_per_delivery":5.0,"missing":0}',
+        '{"label":"node","rep":"1","scenario":"s2","deliveries_per_s":55000,'
+        '"cpu_us_per_delivery":8.0,"missing":0}',
+    ]
+    rows, _ = table.load(lines)
+    text = table.render(rows)
+    row = next(line for line in text.splitlines() if line.startswith("| s2 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:5] == ["s2", "deliveries/s", "50 000", "60 000", "1.20x"]
+    assert cells[5:] == ["10.0", "5.00", "0.50x", "0.62x"]  # CPU per delivery, then x node
+    assert "before / after" not in table.render(rows[1:])  # no baseline: no such table

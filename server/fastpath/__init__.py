@@ -21,8 +21,16 @@ REVIEWED = {
         "4.15.1",
         "server/fastpath/socket.py, protocol.py, server.py (copies of AsyncSocket methods)",
     ),
-    "uvicorn": ("0.54.0", "server/fastpath/wsdirect.py (writes into its sansio protocol)"),
-    "websockets": ("17.4", "server/fastpath/wsdirect.py (websockets.protocol.State)"),
+    "uvicorn": (
+        "0.54.0",
+        "server/fastpath/wsdirect.py (writes into its sansio protocol), "
+        "wsreceive.py (subclasses it: data_received, queue, read pausing)",
+    ),
+    "websockets": (
+        "17.4",
+        "server/fastpath/wsdirect.py (websockets.protocol.State), "
+        "wsreceive.py (the parser's state, speedups.apply_mask)",
+    ),
 }
 
 

@@ -9,9 +9,10 @@ docs/performance.md):
 * the engine server follows Engine.IO v4 where python-engineio does not (`protocol.py`), and a
   CONNECT to an unknown namespace gets Socket.IO v5's `{"message": "Invalid namespace"}`
   (docs/conformance.md).
-Event handlers still run in one task per event (`async_handlers=True`, the stock default): a
-slow handler (a database write) never delays the next event of the same socket, which is what
-Roomcast's namespaces rely on.
+Event handlers still run concurrently (`async_handlers=True`, the stock default): a slow
+handler (a database write) never delays the next event of the same socket, which is what
+Roomcast's namespaces rely on; but a handler runs inline until it first waits and gets a task
+only then (`eager.py`), so one that never waits costs no task.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from server.errors import BadRequest
-from server.fastpath import jsonmod
+from server.fastpath import eager, jsonmod
 from server.fastpath.delivery import encode_ack
 from server.fastpath.limits import install_queue
 from server.fastpath.packets import PacketPolicy
@@ -183,7 +184,7 @@ class FastAsyncServer(socketio.AsyncServer):
         return await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def _handle_event(self, eio_sid, namespace, id, data):
-        # stock, minus its per-event log call and with the task created on the loop directly
+        # stock, minus its per-event log call, and no task for a handler that never waits
         namespace = namespace or "/"
         if data.__class__ is not list or not data or data[0].__class__ is not str:
             # no event name (an empty array, no payload, an object or list as the name): stock
@@ -198,11 +199,8 @@ class FastAsyncServer(socketio.AsyncServer):
             self.logger.warning("%s is not connected to namespace %s", sid, namespace)
             return
         if self.async_handlers:
-            task = asyncio.get_running_loop().create_task(
-                self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
-            )
-            _running.add(task)
-            task.add_done_callback(_running.discard)
+            # inline until the handler first waits, then in a task of its own (eager.py)
+            eager.start(self._handle_event_internal(self, sid, eio_sid, data, namespace, id))
         else:
             await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
 

@@ -24,9 +24,11 @@ import time
 
 from engineio import exceptions, packet
 
+from server.fastpath import eager
 from server.fastpath.protocol import SpecSocket, decode_packet
 from server.fastpath.swallowed import swallowed
 from server.fastpath.wsdirect import MAX_BATCH_BYTES, direct_protocol, frame_of, write_frames
+from server.fastpath.wsreceive import fast_protocol
 
 _MESSAGE = str(packet.MESSAGE)
 
@@ -42,8 +44,18 @@ class FastSocket(SpecSocket):
         server = self.server
         max_size = server.max_http_buffer_size
         receive = ws.asgi_receive
+        proto = fast_protocol(receive)  # frames parsed in data_received (wsreceive.py)
 
         async def next_frame():
+            if proto is not None and proto.inbox is not None:
+                data = await proto.next_message()
+                if data is not None:
+                    if len(data) > max_size:
+                        raise ValueError("packet is too large")
+                    inline = proto.inline
+                    if inline is not None and not inline.idle():
+                        await inline.finished()  # the message before it goes first
+                    return data
             event = await receive()
             if event["type"] != "websocket.receive":
                 return None
@@ -54,6 +66,8 @@ class FastSocket(SpecSocket):
                     return None
             if len(data) > max_size:
                 raise ValueError("packet is too large")
+            if proto is not None and proto.inbox is None:
+                proto.take_over()  # when the stock parser sits between frames, queue empty
             return data
 
         if self.connected:
@@ -92,12 +106,16 @@ class FastSocket(SpecSocket):
             self.connected = True
             self.upgraded = True
 
+        if proto is not None and proto.inbox is None:
+            proto.take_over()
         writer_task = asyncio.ensure_future(self._ws_writer(ws))
         loop = asyncio.get_running_loop()
         limit = server.ping_interval + server.ping_timeout
         reader = asyncio.current_task()
         watch = _Watchdog(loop, reader, limit)
         on_message = server.handlers.get("message")
+        if proto is not None and proto.inbox is not None and on_message is not None:
+            proto.inline = _Inline(self, on_message, watch, max_size)
         try:
             while True:
                 watch.waiting = True
@@ -138,6 +156,8 @@ class FastSocket(SpecSocket):
                     server.logger.exception("Unknown receive error")
         finally:
             watch.stop()
+            if proto is not None:
+                proto.inline = None
         await self.queue.put(None)  # unlock the writer so it can exit
         await writer_task
         await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
@@ -232,6 +252,51 @@ class FastSocket(SpecSocket):
             # client process alive. Node's engine.io answers it with a NOOP (the v4 test
             # suite, "forcefully closes the session"); so do we.
             self.queue.put_nowait(packet.Packet(packet.NOOP))
+
+
+class _Inline:
+    """A Socket.IO message handled straight from `data_received` while the reader is idle.
+
+    The reader would be woken only to pass the message on: here the Socket.IO layer runs at
+    once (eager.start: inline until it first waits). If that waits (a CONNECT's handler), the
+    next messages queue up for the reader, which lets this one finish first: a socket's
+    packets are still taken one after another, in order.
+    """
+
+    __slots__ = ("max_size", "on_message", "pending", "sock", "watch")
+
+    def __init__(self, sock, on_message, watch, max_size: int) -> None:
+        self.sock, self.on_message, self.watch, self.max_size = sock, on_message, watch, max_size
+        self.pending = None
+
+    def idle(self) -> bool:
+        pending = self.pending
+        if pending is not None and pending.done():
+            pending = self.pending = None
+        return pending is None
+
+    async def finished(self) -> None:
+        await asyncio.wait((self.pending,))  # not cancelled with the reader: it runs on
+        self.pending = None
+
+    def __call__(self, data) -> bool:
+        """True when `data` was handled here; False: the reader takes it."""
+        if data.__class__ is not str or data[:1] != _MESSAGE or len(data) > self.max_size:
+            return False
+        if not self.idle():
+            return False
+        self.watch.last = self.watch.loop.time()
+        self.pending = eager.start(self._message(data[1:]))
+        return True
+
+    async def _message(self, text: str) -> None:
+        sock = self.sock
+        try:
+            await self.on_message(sock.sid, text)
+        except exceptions.SocketIsClosedError:
+            sock.server.logger.info("Receive error -- socket is closed")
+        except Exception:
+            sock.server.logger.exception("Unknown receive error")
 
 
 class _Watchdog:

@@ -56,7 +56,7 @@ def frame_of(pkt: Any) -> bytes:
 def direct_protocol(asgi_send: Any):
     """uvicorn's protocol behind `asgi_send` when frames may be written directly, else None."""
     proto = getattr(asgi_send, "__self__", None)
-    if WebSocketsSansIOProtocol is None or proto.__class__ is not WebSocketsSansIOProtocol:
+    if WebSocketsSansIOProtocol is None or not isinstance(proto, WebSocketsSansIOProtocol):
         return None
     if proto.conn.extensions:
         return None  # permessage-deflate: frames differ per connection

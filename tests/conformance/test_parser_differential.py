@@ -34,7 +34,8 @@ class Stock(sio_packet.Packet):
 json_values = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    # the one decoder (server/jsonin.py) takes 64-bit signed integers: beyond, both refuse
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20),
     lambda inner: (
@@ -139,3 +140,29 @@ def test_acks_encode_as_stock_encodes_them(args, namespace, ack_id):
         assert len(want) > 1
     else:
         assert [text] == want
+
+
+deep_or_wide = st.recursive(
+    st.integers() | st.floats(allow_nan=False) | st.text(alphabet="0123456789.e[]{}", max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["id", "n"]), inner)
+    ),
+    max_leaves=40,
+)
+
+
+@SETTINGS
+@given(value=deep_or_wide)
+@example(value=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])
+@example(value={"id": 2**31})
+@example(value={"ts": 1764644854000.5, "n": 12345678901})
+@example(value=[-(2**63) - 1])
+def test_the_decoder_skips_its_walk_only_where_the_walk_finds_nothing(value):
+    # server/jsonin.loads skips `check` when the text has no long digit run and few brackets
+    from server import jsonin
+
+    text = jsonmod.dumps(value)
+    try:
+        jsonin.check(value)
+    except jsonin.JsonRefused:
+        assert jsonin._may_refuse(text)
