@@ -8,9 +8,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from tortoise import fields
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.common import Payload, iso, utcnow
+from models.statements import Statement, scalar
 from models.users import User
 from server.errors import NotFound
 
@@ -104,16 +106,19 @@ async def create_alert(
     confidence: float,
     detected_at: datetime | None = None,
 ) -> Alert:
-    if not await User.filter(id=user_id).exists():
-        raise NotFound("user")
-    return await Alert.create(
-        user_id=user_id,
-        breach_id=breach_id,
-        title=title,
-        severity=Severity(severity),
-        confidence=confidence,
-        detected_at=detected_at or utcnow(),
-    )
+    """One statement: the INSERT; the foreign key refuses an unknown user (no look-up first)."""
+    try:
+        return await Alert.create(
+            user_id=user_id,
+            breach_id=breach_id,
+            title=title,
+            severity=Severity(severity),
+            confidence=confidence,
+            detected_at=detected_at or utcnow(),
+        )
+    except IntegrityError:
+        # The only constraint an alert row has besides NOT NULL (pydantic guards those).
+        raise NotFound("user") from None
 
 
 async def list_alerts(*, user_id: int, unread_only: bool = False, limit: int = 50) -> list[Alert]:
@@ -124,8 +129,14 @@ async def list_alerts(*, user_id: int, unread_only: bool = False, limit: int = 5
     return await query.order_by("-detected_at", "-id").limit(limit)
 
 
+# Counted afresh every time (the (user_id, read) index answers it), never cached: alerts are
+# inserted and marked read by every node and by the CLI, and a count read after one's own
+# write always includes it.
+_UNREAD = Statement('SELECT COUNT(*) FROM "alerts" WHERE "user_id" = ? AND "read" = ?')
+
+
 async def unread_count(*, user_id: int) -> int:
-    return await Alert.filter(user_id=user_id, read=False).count()
+    return int(await scalar(_UNREAD, user_id, False))
 
 
 async def get_alert(*, alert_id: int, user_id: int | None = None) -> Alert:

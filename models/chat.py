@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -20,12 +20,14 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.common import Payload, iso
+from models.statements import remembered
 from models.users import User, brief_user
 from server.errors import Conflict, Forbidden, NotFound
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 BODY_MAX = 4000
 HISTORY_DEFAULT, HISTORY_MAX = 50, 100
+ROOM_CACHE_MAX = 10_000
 KindName = Literal["public", "private", "staff"]
 
 
@@ -115,6 +117,9 @@ class Caller:
     user_id: int | None
     is_staff: bool = False
     guest_name: str | None = None
+    # The user's public brief `{id, name, is_staff}` when the door already knows it (a socket's
+    # session): a stored message then needs no read of its author (names never change).
+    brief: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def is_guest(self) -> bool:
@@ -129,6 +134,9 @@ def room_dict(room: Room) -> dict[str, Any]:
 
 
 def author_brief(message: Message) -> dict[str, Any]:
+    known = message.__dict__.get("_author_brief")
+    if known is not None:
+        return known
     if message.author_id is not None:
         return brief_user(message.author)
     return {"id": None, "name": message.guest_name or "deleted user", "is_staff": False}
@@ -237,10 +245,22 @@ async def can_enter(room: Room, caller: Caller) -> bool:
     return await RoomMember.filter(room_id=room.id, user_id=caller.user_id).exists()
 
 
+# slug -> Room, per process and per database (forgotten when a database is opened). Rooms are
+# never renamed, retyped or deleted, so a room once found stays right; a slug not found is
+# not remembered (another node may create it a moment later).
+_rooms: dict[str, Room] = remembered({})
+
+
 async def find_room(slug: str) -> Room:
+    room = _rooms.get(slug)
+    if room is not None:
+        return room
     room = await Room.get_or_none(slug=slug)
     if room is None:
         raise NotFound("room")
+    if len(_rooms) >= ROOM_CACHE_MAX:
+        _rooms.clear()
+    _rooms[slug] = room
     return room
 
 
@@ -335,11 +355,10 @@ async def post_message(
     """Store a message; the flag is False when `client_id` names one already stored (a retry).
 
     The caller must be allowed in the room (checked by the door: the socket's join or REST).
+    One statement when the caller's brief is known: the INSERT. A retry is told by the
+    unique (room, author, client_id) constraint refusing it, on any node, and only then is
+    the stored message read.
     """
-    if client_id is not None:
-        existing = await _stored(room, caller, client_id)
-        if existing is not None:
-            return existing, False
     try:
         message = await Message.create(
             room_id=room.id,
@@ -349,11 +368,12 @@ async def post_message(
             client_id=client_id,
         )
     except IntegrityError:
-        # A racing retry (maybe on another node) stored it between our look and our insert.
         existing = await _stored(room, caller, client_id) if client_id is not None else None
         if existing is None:
             raise
         return existing, False
-    if message.author_id is not None:
+    if caller.brief is not None and not caller.is_guest:
+        object.__setattr__(message, "_author_brief", caller.brief)
+    elif message.author_id is not None:
         await message.fetch_related("author")
     return message, True

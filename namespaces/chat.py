@@ -22,7 +22,7 @@ from server.runtime import Runtime
 def caller_of(identity: Identity) -> Caller:
     if identity.is_guest:
         return Caller(user_id=None, guest_name=identity.name)
-    return Caller(user_id=identity.user_id, is_staff=identity.is_staff)
+    return Caller(user_id=identity.user_id, is_staff=identity.is_staff, brief=identity.brief())
 
 
 class ChatNamespace(AuthedNamespace):
@@ -37,7 +37,10 @@ class ChatNamespace(AuthedNamespace):
         self._held: dict[str, tuple[dict, set[str]]] = {}
 
     def require_joined(self, sid: str, slug: str) -> None:
-        if chat_room(slug) not in self.rooms(sid):
+        # What the socket holds is its joined rooms (the manager's rooms(sid) walks every room
+        # of the namespace: O(sockets) per message).
+        held = self._held.get(sid)
+        if held is None or slug not in held[1]:
             raise Forbidden(f"join room {slug!r} first", fields={"room": "not joined"})
 
     async def on_join(self, sid: str, data: Any) -> dict:
