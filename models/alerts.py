@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.common import Payload, iso, utcnow
+from models.group_commit import GroupCommit
 from models.statements import Statement, scalar
 from models.users import User
 from server.errors import NotFound
@@ -97,6 +98,9 @@ class MarkRead(Payload):
     alert_id: int
 
 
+_alerts = GroupCommit("alerts")
+
+
 async def create_alert(
     *,
     user_id: int,
@@ -107,15 +111,17 @@ async def create_alert(
     detected_at: datetime | None = None,
 ) -> Alert:
     """One statement: the INSERT; the foreign key refuses an unknown user (no look-up first)."""
+    values = {
+        "user_id": user_id,
+        "breach_id": breach_id,
+        "title": title,
+        "severity": Severity(severity),
+        "confidence": confidence,
+        "detected_at": detected_at or utcnow(),
+    }
     try:
-        return await Alert.create(
-            user_id=user_id,
-            breach_id=breach_id,
-            title=title,
-            severity=Severity(severity),
-            confidence=confidence,
-            detected_at=detected_at or utcnow(),
-        )
+        # Alerts arriving while one commits share the next commit (models.group_commit).
+        return await _alerts.run(lambda: Alert.create(**values))
     except IntegrityError:
         # The only constraint an alert row has besides NOT NULL (pydantic guards those).
         raise NotFound("user") from None

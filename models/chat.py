@@ -20,6 +20,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.common import Payload, iso
+from models.group_commit import GroupCommit
 from models.statements import Statement, remembered, rows
 from models.users import User, brief_user, display_name
 from server.errors import Conflict, Forbidden, NotFound
@@ -376,24 +377,29 @@ async def _stored(room: Room, caller: Caller, client_id: str) -> Message | None:
     return await query.select_related("author").first()
 
 
+_messages = GroupCommit("chat messages")
+
+
 async def post_message(
     *, room: Room, caller: Caller, body: str, client_id: str | None = None
 ) -> tuple[Message, bool]:
     """Store a message; the flag is False when `client_id` names one already stored (a retry).
 
     The caller must be allowed in the room (checked by the door: the socket's join or REST).
-    One statement when the caller's brief is known: the INSERT. A retry is told by the
-    unique (room, author, client_id) constraint refusing it, on any node, and only then is
-    the stored message read.
+    One statement when the caller's brief is known: the INSERT (messages arriving while one
+    commits share the next commit: models.group_commit). A retry is told by the unique
+    (room, author, client_id) constraint refusing it, on any node, and only then is the
+    stored message read.
     """
+    values = {
+        "room_id": room.id,
+        "author_id": caller.user_id,
+        "guest_name": caller.guest_name if caller.is_guest else None,
+        "body": body,
+        "client_id": client_id,
+    }
     try:
-        message = await Message.create(
-            room_id=room.id,
-            author_id=caller.user_id,
-            guest_name=caller.guest_name if caller.is_guest else None,
-            body=body,
-            client_id=client_id,
-        )
+        message = await _messages.run(lambda: Message.create(**values))
     except IntegrityError:
         existing = await _stored(room, caller, client_id) if client_id is not None else None
         if existing is None:
