@@ -1,12 +1,13 @@
 """Group commit: writes that arrive while one commits are stored together, in one transaction.
 
 Under load (many chat messages or alerts in flight) each INSERT in autocommit pays its own
-commit: an fsync of SQLite's WAL, a round trip on PostgreSQL. A `GroupCommit` runs the first
-write at once, alone (no transaction: the same single statement as without it), and collects
-the writes that arrive meanwhile; the next batch runs them in ONE transaction, so one commit
-covers them all. Callers get their result only after the commit, so "stored before broadcast
-or ack" holds for every one of them. The callers of one batch then resume back to back, so
-their broadcasts also reach each socket's queue together and go out in one socket write.
+commit: an fsync of SQLite's WAL, a round trip on PostgreSQL. A `GroupCommit` collects the
+writes that arrive in the same loop iteration (one socket read's burst) or while a commit is
+in flight, and runs each batch in ONE transaction, so one commit covers them all; a batch of
+one is the single statement in autocommit, as without it (no added latency when idle).
+Callers get their result only after the commit, so "stored before broadcast or ack" holds
+for every one of them. The callers of one batch then resume back to back, so their
+broadcasts also reach each socket's queue together and go out in one socket write.
 
 A batch in which any write fails is rolled back and its writes are run again one by one, in
 autocommit, so each caller gets its own outcome (a duplicate `client_id` is the usual one).
@@ -37,24 +38,16 @@ class GroupCommit:
 
     async def run(self, write: Write) -> Any:
         """The result of `write()` (a coroutine of ORM writes), once it is committed."""
-        if not self._running:
-            # Nothing in flight: this write goes alone and at once (no added latency).
-            self._running = True
-            try:
-                return await write()
-            finally:
-                self._start_next()
         future = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
-        return await future
-
-    def _start_next(self) -> None:
-        if self._pending:
+        if not self._running:
+            # The drain task starts after the callbacks already due in this loop iteration:
+            # the other events of the same socket read (a burst) join this write's batch.
+            self._running = True
             task = asyncio.ensure_future(self._drain())
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)
-        else:
-            self._running = False
+        return await future
 
     async def _drain(self) -> None:
         try:
