@@ -20,6 +20,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tortoise import Tortoise
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.transactions import in_transaction
 
 log = logging.getLogger("roomcast.db")
@@ -38,6 +40,8 @@ class GroupCommit:
 
     async def run(self, write: Write) -> Any:
         """The result of `write()` (a coroutine of ORM writes), once it is committed."""
+        if isinstance(Tortoise.get_connection("default"), TransactionalDBClient):
+            return await write()  # the caller's own transaction decides when it commits
         future = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
         if not self._running:

@@ -16,7 +16,7 @@ bp = Blueprint("chat", url_prefix="/chat")
 
 
 def caller_of(user: User) -> Caller:
-    return Caller(user_id=user.id, is_staff=user.is_staff)
+    return Caller(user_id=user.id, is_staff=user.is_staff, brief=brief_user(user))
 
 
 @bp.get("/rooms")
