@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
-from tortoise import Tortoise, fields
-from tortoise.backends.base.client import TransactionalDBClient
+from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.common import Payload, iso, utcnow
 from models.group_commit import GroupCommit
-from models.statements import Statement, rows
+from models.statements import GroupRead
 from models.users import User
 from server.errors import NotFound
 
@@ -143,63 +140,17 @@ async def list_alerts(*, user_id: int, unread_only: bool = False, limit: int = 5
 # write always includes it. The counts asked for in one loop iteration (the callers of one
 # group commit resume together) are read by one statement, started after every one of them
 # asked: `... WHERE "user_id" IN (...) GROUP BY "user_id"`.
-_UNREAD_SQL = (
-    'SELECT "user_id", COUNT(*) FROM "alerts" WHERE "read" = ? AND "user_id" IN ({})'
-    ' GROUP BY "user_id"'
+_UNREAD = GroupRead(
+    'SELECT "user_id" AS "k", COUNT(*) AS "n" FROM "alerts"'
+    ' WHERE "read" = ? AND "user_id" IN ({keys}) GROUP BY "user_id"',
+    key="k",
+    before=(False,),
 )
-_unread_statements: dict[int, Statement] = {}
-# Per event loop (a test suite runs several): user id -> the futures waiting for its count.
-_unread_waiting: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_unread_tasks: set[asyncio.Task] = set()
-UNREAD_GROUP_MAX = 100
-
-
-def _unread_statement(n: int) -> Statement:
-    statement = _unread_statements.get(n)
-    if statement is None:
-        statement = _unread_statements[n] = Statement(_UNREAD_SQL.format(", ".join("?" * n)))
-    return statement
-
-
-async def _count_unread(user_ids: list[int]) -> dict[int, int]:
-    found = await rows(_unread_statement(len(user_ids)), False, *user_ids)
-    return {int(row[0]): int(row[1]) for row in found}
 
 
 async def unread_count(*, user_id: int) -> int:
-    if isinstance(Tortoise.get_connection("default"), TransactionalDBClient):
-        return (await _count_unread([user_id])).get(user_id, 0)  # sees the caller's writes
-    loop = asyncio.get_running_loop()
-    waiting = _unread_waiting.get(loop)
-    if waiting is None:
-        waiting = _unread_waiting[loop] = {}
-        task = loop.create_task(_read_unread(loop))
-        _unread_tasks.add(task)
-        task.add_done_callback(_unread_tasks.discard)
-    future = loop.create_future()
-    waiting.setdefault(user_id, []).append(future)
-    return await future
-
-
-async def _read_unread(loop: asyncio.AbstractEventLoop) -> None:
-    waiting = _unread_waiting.pop(loop, {})
-    ids = list(waiting)
-    for start in range(0, len(ids), UNREAD_GROUP_MAX):
-        chunk = ids[start : start + UNREAD_GROUP_MAX]
-        try:
-            counts = await _count_unread(chunk)
-        except BaseException as exc:
-            for user_id in ids[start:]:
-                for future in waiting[user_id]:
-                    if not future.done():
-                        future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            continue
-        for user_id in chunk:
-            for future in waiting[user_id]:
-                if not future.done():
-                    future.set_result(counts.get(user_id, 0))
+    found = await _UNREAD.rows(user_id)
+    return int(found[0]["n"]) if found else 0
 
 
 async def get_alert(*, alert_id: int, user_id: int | None = None) -> Alert:

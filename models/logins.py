@@ -13,7 +13,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.common import utcnow
-from models.statements import Statement, rows
+from models.statements import GroupRead
 from models.users import User
 from server import auth
 from server.errors import TokenRevoked, Unauthorized
@@ -129,16 +129,19 @@ async def revoke(*, login_id: str, reason: str) -> bool:
 
 # Every authenticated REST request and socket connect runs this, so it is one hand-written
 # statement (models.statements), read afresh each time: a revocation or a deactivation on any
-# node (or by the CLI) takes effect on the very next request.
-_RESOLVE = Statement(
-    'SELECT l."user_id" AS "login_user_id", l."revoked_at" IS NOT NULL AS "login_revoked", u.*'
-    ' FROM "logins" l JOIN "users" u ON u."id" = l."user_id" WHERE l."id" = ?'
+# node (or by the CLI) takes effect on the very next request. Look-ups asked in the same loop
+# iteration (concurrent requests) share one statement, `... WHERE l."id" IN (...)`.
+_RESOLVE = GroupRead(
+    'SELECT l."id" AS "login_key", l."user_id" AS "login_user_id",'
+    ' l."revoked_at" IS NOT NULL AS "login_revoked", u.*'
+    ' FROM "logins" l JOIN "users" u ON u."id" = l."user_id" WHERE l."id" IN ({keys})',
+    key="login_key",
 )
 
 
 async def resolve(*, login_id: str, user_id: int) -> User:
     """One query: the login with its user; raises unless both are live."""
-    found = await rows(_RESOLVE, login_id)
+    found = await _RESOLVE.rows(login_id)
     if not found or found[0]["login_user_id"] != user_id:
         raise auth.TokenInvalid("unknown login")
     row = found[0]

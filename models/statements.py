@@ -11,10 +11,13 @@ bools (SQLite stores them as 0/1, PostgreSQL wants real booleans; both take Pyth
 
 from __future__ import annotations
 
+import asyncio
 import re
+import weakref
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import TransactionalDBClient
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -57,3 +60,69 @@ def remembered(cache: dict) -> dict:
 def forget_cached_rows() -> None:
     for cache in _caches:
         cache.clear()
+
+
+class GroupRead:
+    """Reads of one statement by key that are asked in the same loop iteration, done by one
+    statement `... IN (?, ?, ...)`: concurrent requests (16 REST calls in flight, the callers
+    of one group commit) share one trip through the driver instead of one each.
+
+    `sql` has `{keys}` where the list of keys goes, and returns the key in the column named
+    `key`. Each read still starts after its caller asked, so it sees every write committed
+    before; inside the caller's own transaction the read runs there, alone.
+    """
+
+    def __init__(self, sql: str, *, key: str, before: tuple = (), chunk: int = 100) -> None:
+        self.sql, self.key, self.before, self.chunk = sql, key, before, chunk
+        self._statements: dict[int, Statement] = {}
+        # Per event loop (a test suite runs several): key -> the futures waiting for its rows.
+        self._waiting: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    async def rows(self, key: Any) -> list[Any]:
+        if isinstance(Tortoise.get_connection("default"), TransactionalDBClient):
+            return (await self._read([key])).get(key, [])
+        loop = asyncio.get_running_loop()
+        waiting = self._waiting.get(loop)
+        if waiting is None:
+            waiting = self._waiting[loop] = {}
+            task = loop.create_task(self._drain(loop))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+        future = loop.create_future()
+        waiting.setdefault(key, []).append(future)
+        return await future
+
+    def _statement(self, n: int) -> Statement:
+        statement = self._statements.get(n)
+        if statement is None:
+            statement = self._statements[n] = Statement(self.sql.format(keys=", ".join("?" * n)))
+        return statement
+
+    async def _read(self, keys: list[Any]) -> dict[Any, list[Any]]:
+        out: dict[Any, list[Any]] = {}
+        for row in await rows(self._statement(len(keys)), *self.before, *keys):
+            out.setdefault(row[self.key], []).append(row)
+        return out
+
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = self._waiting.pop(loop, {})
+        keys = list(waiting)
+        for start in range(0, len(keys), self.chunk):
+            chunk = keys[start : start + self.chunk]
+            try:
+                found = await self._read(chunk)
+            except BaseException as exc:
+                for key in keys[start:]:
+                    for future in waiting[key]:
+                        if not future.done():
+                            future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+            for key in chunk:
+                for future in waiting[key]:
+                    if not future.done():
+                        future.set_result(found.get(key, []))
+
+
+_tasks: set[asyncio.Task] = set()
