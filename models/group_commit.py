@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,35 +35,41 @@ _tasks: set[asyncio.Task] = set()
 class GroupCommit:
     def __init__(self, name: str) -> None:
         self.name = name
-        self._pending: list[tuple[Write, asyncio.Future]] = []
-        self._running = False
+        # Per event loop (a test suite runs several): the writes waiting for the next batch,
+        # present while that loop's drain task runs.
+        self._pending: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.batches = 0  # transactions of two writes or more (for tests and profiles)
 
     async def run(self, write: Write) -> Any:
         """The result of `write()` (a coroutine of ORM writes), once it is committed."""
         if isinstance(Tortoise.get_connection("default"), TransactionalDBClient):
             return await write()  # the caller's own transaction decides when it commits
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((write, future))
-        if not self._running:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        pending = self._pending.get(loop)
+        if pending is None:
             # The drain task starts after the callbacks already due in this loop iteration:
             # the other events of the same socket read (a burst) join this write's batch.
-            self._running = True
-            task = asyncio.ensure_future(self._drain())
+            pending = self._pending[loop] = []
+            task = loop.create_task(self._drain(loop, pending))
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)
+        pending.append((write, future))
         return await future
 
-    async def _drain(self) -> None:
+    async def _drain(self, loop: asyncio.AbstractEventLoop, pending: list) -> None:
+        batch: list[tuple[Write, asyncio.Future]] = []
         try:
-            while self._pending:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            while pending:
+                batch = pending[:MAX_BATCH]
+                del pending[:MAX_BATCH]
                 await self._batch(batch)
         finally:
-            self._running = False
-            for _, future in self._pending:  # only if the batch itself was cancelled
-                future.cancel()
-            self._pending = []
+            if self._pending.get(loop) is pending:
+                del self._pending[loop]
+            for _, future in batch + pending:  # only when the drain itself was cancelled
+                if not future.done():
+                    future.cancel()
 
     async def _batch(self, batch: list[tuple[Write, asyncio.Future]]) -> None:
         if len(batch) > 1:
