@@ -54,9 +54,16 @@ function readCpuSec(pid) { // utime+stime of the server process, seconds
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch (e) { return null; }
 }
-function cpuMeter() {
+// PRODUCT_MARK_FILE: 'start <scenario>' / 'end <scenario>' lines around each measured window,
+// so that a profiler can sample only that window (e.g. py-spy started on 'start').
+function mark(what) {
+  if (process.env.PRODUCT_MARK_FILE) fs.appendFileSync(process.env.PRODUCT_MARK_FILE, what + '\n');
+}
+function cpuMeter(scenario) {
+  mark('start ' + scenario);
   const s0 = readCpuSec(A.pid), g0 = process.cpuUsage(), t0 = nowMs();
   return () => {
+    mark('end ' + scenario);
     const wall = (nowMs() - t0) / 1000, s1 = readCpuSec(A.pid), g = process.cpuUsage(g0);
     const sec = s0 == null || s1 == null ? null : s1 - s0;
     return { sec, server_cpu_pct: sec == null ? null : round(100 * sec / wall, 1),
@@ -147,7 +154,7 @@ async function p1() {
   await waitServerIdle(5000);
   const allIn = new Promise((r) => { done = r; });
   let stored = 0, failed = 0, firstErr = null;
-  const cpu = cpuMeter();
+  const cpu = cpuMeter('p1');
   const t0 = nowMs();
   await windowed(m, A.window, async (k) => {
     const u = users[k % users.length], breach = `${run}-${k}`;
@@ -223,7 +230,7 @@ async function p2() {
   const allIn = new Promise((r) => { done = r; });
   let stored = 0, failed = 0, firstErr = null;
   expected = m * members;
-  const cpu = cpuMeter();
+  const cpu = cpuMeter('p2');
   const t0 = nowMs();
   await windowed(m, A.window, async (k) => {
     const id = `${run}-${k}`;

@@ -51,10 +51,32 @@ def issue(
     return jwt.encode(payload, secret, algorithm=ALGORITHM), claims
 
 
+# Tokens already checked: (secret, token) -> Claims. A signature and the claims in it never
+# change, so a token seen again (every REST request of a client carries the same one) skips
+# the HMAC and the JSON; its expiry and kind are checked on every call. Revocation is not a
+# property of the token (models.logins reads it each time), so caching cannot delay it.
+_checked: dict[tuple[str, str], Claims] = {}
+CHECKED_MAX = 4096
+
+
 def verify(secret: str, token: object, *, kinds: tuple[str, ...]) -> Claims:
     """Decode and check a token; raise TokenExpired or TokenInvalid."""
     if not isinstance(token, str) or not token or len(token) > 4096:
         raise TokenInvalid("token is not a string")
+    claims = _checked.get((secret, token))
+    if claims is None:
+        claims = _decode(secret, token, kinds)
+        if len(_checked) >= CHECKED_MAX:
+            _checked.clear()
+        _checked[(secret, token)] = claims
+    elif claims.expires_at <= time.time():  # what PyJWT's check says for `exp`
+        raise TokenExpired("token has expired")
+    if claims.kind not in kinds:
+        raise TokenInvalid(f"a {claims.kind} token is not accepted here")
+    return claims
+
+
+def _decode(secret: str, token: str, kinds: tuple[str, ...]) -> Claims:
     try:
         payload = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "typ"]}

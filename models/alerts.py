@@ -8,10 +8,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from tortoise import fields
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from core.errors import NotFound
 from models.common import Payload, iso, utcnow
+from models.group_commit import GroupCommit
+from models.statements import GroupRead
 from models.users import User
 
 SeverityName = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
@@ -95,6 +98,9 @@ class MarkRead(Payload):
     alert_id: int
 
 
+_alerts = GroupCommit("alerts")
+
+
 async def create_alert(
     *,
     user_id: int,
@@ -104,16 +110,21 @@ async def create_alert(
     confidence: float,
     detected_at: datetime | None = None,
 ) -> Alert:
-    if not await User.filter(id=user_id).exists():
-        raise NotFound("user")
-    return await Alert.create(
-        user_id=user_id,
-        breach_id=breach_id,
-        title=title,
-        severity=Severity(severity),
-        confidence=confidence,
-        detected_at=detected_at or utcnow(),
-    )
+    """One statement: the INSERT; the foreign key refuses an unknown user (no look-up first)."""
+    values = {
+        "user_id": user_id,
+        "breach_id": breach_id,
+        "title": title,
+        "severity": Severity(severity),
+        "confidence": confidence,
+        "detected_at": detected_at or utcnow(),
+    }
+    try:
+        # Alerts arriving while one commits share the next commit (models.group_commit).
+        return await _alerts.run(lambda: Alert.create(**values))
+    except IntegrityError:
+        # The only constraint an alert row has besides NOT NULL (pydantic guards those).
+        raise NotFound("user") from None
 
 
 async def list_alerts(*, user_id: int, unread_only: bool = False, limit: int = 50) -> list[Alert]:
@@ -124,8 +135,22 @@ async def list_alerts(*, user_id: int, unread_only: bool = False, limit: int = 5
     return await query.order_by("-detected_at", "-id").limit(limit)
 
 
+# Counted afresh every time (the (user_id, read) index answers it), never cached: alerts are
+# inserted and marked read by every node and by the CLI, and a count read after one's own
+# write always includes it. The counts asked for in one loop iteration (the callers of one
+# group commit resume together) are read by one statement, started after every one of them
+# asked: `... WHERE "user_id" IN (...) GROUP BY "user_id"`.
+_UNREAD = GroupRead(
+    'SELECT "user_id" AS "k", COUNT(*) AS "n" FROM "alerts"'
+    ' WHERE "read" = ? AND "user_id" IN ({keys}) GROUP BY "user_id"',
+    key="k",
+    before=(False,),
+)
+
+
 async def unread_count(*, user_id: int) -> int:
-    return await Alert.filter(user_id=user_id, read=False).count()
+    found = await _UNREAD.rows(user_id)
+    return int(found[0]["n"]) if found else 0
 
 
 async def get_alert(*, alert_id: int, user_id: int | None = None) -> Alert:

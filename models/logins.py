@@ -16,6 +16,7 @@ from core import auth
 from core.errors import TokenRevoked, Unauthorized
 from core.settings import Settings
 from models.common import utcnow
+from models.statements import GroupRead
 from models.users import User
 
 
@@ -126,11 +127,24 @@ async def revoke(*, login_id: str, reason: str) -> bool:
     return bool(changed)
 
 
+# Every authenticated REST request and socket connect runs this, so it is one hand-written
+# statement (models.statements), read afresh each time: a revocation or a deactivation on any
+# node (or by the CLI) takes effect on the very next request. Look-ups asked in the same loop
+# iteration (concurrent requests) share one statement, `... WHERE l."id" IN (...)`.
+_RESOLVE = GroupRead(
+    'SELECT l."id" AS "login_key", l."user_id" AS "login_user_id",'
+    ' l."revoked_at" IS NOT NULL AS "login_revoked", u.*'
+    ' FROM "logins" l JOIN "users" u ON u."id" = l."user_id" WHERE l."id" IN ({keys})',
+    key="login_key",
+)
+
+
 async def resolve(*, login_id: str, user_id: int) -> User:
     """One query: the login with its user; raises unless both are live."""
-    login = await Login.get_or_none(id=login_id).select_related("user")
-    if login is None or login.user_id != user_id:
+    found = await _RESOLVE.rows(login_id)
+    if not found or found[0]["login_user_id"] != user_id:
         raise auth.TokenInvalid("unknown login")
-    if login.revoked_at is not None:
+    row = found[0]
+    if row["login_revoked"]:
         raise TokenRevoked("token revoked")
-    return login.user
+    return User._init_from_db(**dict(row))

@@ -35,7 +35,10 @@ class ChatNamespace(AuthedNamespace):
         self._held: dict[str, tuple[dict, set[str]]] = {}
 
     def require_joined(self, sid: str, slug: str) -> None:
-        if chat_room(slug) not in self.rooms(sid):
+        # What the socket holds is its joined rooms (the manager's rooms(sid) walks every room
+        # of the namespace: O(sockets) per message).
+        held = self._held.get(sid)
+        if held is None or slug not in held[1]:
             raise Forbidden(f"join room {slug!r} first", fields={"room": "not joined"})
 
     async def on_join(self, sid: str, data: Any) -> dict:

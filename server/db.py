@@ -8,6 +8,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from models import MODEL_MODULES
+from models.statements import forget_cached_rows
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -30,6 +31,7 @@ async def open_database(database_url: str, *, create: bool = False) -> None:
     # Tortoise caches compiled INSERT/UPDATE SQL per connection *name*; a process that opens
     # another database (the test suite runs SQLite, then PostgreSQL) must drop that cache.
     EXECUTOR_CACHE.clear()
+    forget_cached_rows()  # rows cached by models (chat rooms by slug) belong to the last one
     # The global fallback makes the context opened in the lifespan task visible to request
     # and socket tasks, which run outside it.
     await Tortoise.init(

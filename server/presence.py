@@ -21,6 +21,7 @@ import time
 import uuid
 from typing import Any
 
+import orjson
 import socketio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -45,12 +46,21 @@ def guest_brief(name: str) -> dict[str, Any]:
     return {"id": None, "name": name, "is_staff": False}
 
 
+def _by_id(brief: dict[str, Any]) -> int:
+    return brief["id"]
+
+
+def _by_name(brief: dict[str, Any]) -> str:
+    return brief["name"]
+
+
 class Presence:
     def __init__(self, sio: socketio.AsyncServer, *, redis: Redis | None, prefix: str) -> None:
         self.sio = sio
         self.node = uuid.uuid4().hex[:12]
         self.store = RedisPresenceStore(redis, prefix) if redis else MemoryPresenceStore()
         self._counts: dict[Key, int] = {}
+        self._rooms: dict[str, set[str]] = {}  # slug -> its members with a local count
         self._briefs: dict[Key, dict[str, Any]] = {}
         self._cause: dict[Key, str | None] = {}
         self._dirty: dict[Key, asyncio.Future | None] = {}
@@ -65,6 +75,7 @@ class Presence:
     def enter(self, slug: str, brief: dict[str, Any], sid: str) -> None:
         key = (slug, member_of(brief))
         self._counts[key] = self._counts.get(key, 0) + 1
+        self._rooms.setdefault(slug, set()).add(key[1])
         self._briefs[key] = brief
         self._mark(key, sid)
 
@@ -74,8 +85,16 @@ class Presence:
         if left > 0:
             self._counts[key] = left
         else:
-            self._counts.pop(key, None)
+            self._drop(key)
         self._mark(key, sid)
+
+    def _drop(self, key: Key) -> None:
+        self._counts.pop(key, None)
+        members = self._rooms.get(key[0])
+        if members is not None:
+            members.discard(key[1])
+            if not members:
+                del self._rooms[key[0]]
 
     def _mark(self, key: Key, sid: str | None) -> None:
         self._cause[key] = sid
@@ -98,14 +117,31 @@ class Presence:
         return True
 
     async def present(self, slug: str) -> list[dict[str, Any]]:
-        """Users by id, then guests by name: everyone with a socket in the room, any node."""
+        """Users by id, then guests by name: everyone with a socket in the room, any node.
+
+        The briefs come with the members from the store (and from this node's own sockets),
+        so a join reads no user rows; only a member whose node wrote no brief is read."""
         try:
-            members = set(await self.store.members(slug))
+            stored = await self.store.members(slug)
         except (RedisError, OSError) as exc:
             log.warning("presence of %s read locally, store unavailable: %s", slug, exc)
-            members = set()
-        members |= {m for (s, m), n in self._counts.items() if s == slug and n > 0}
-        return await self.describe(members)
+            stored = {}
+        briefs: dict[str, dict[str, Any]] = {}
+        for member in self._rooms.get(slug, ()):
+            briefs[member] = self._briefs[(slug, member)]
+        unknown = []
+        for member, text in stored.items():
+            if member in briefs:
+                continue
+            if text:
+                briefs[member] = orjson.loads(text)
+            else:
+                unknown.append(member)
+        if unknown:
+            briefs.update((member_of(b), b) for b in await self.describe(unknown))
+        users = sorted((b for b in briefs.values() if b.get("id") is not None), key=_by_id)
+        guests = sorted((b for b in briefs.values() if b.get("id") is None), key=_by_name)
+        return users + guests
 
     async def describe(self, members: set[str] | list[str]) -> list[dict[str, Any]]:
         ids = sorted(int(m[2:]) for m in members if m.startswith("u:"))
@@ -143,7 +179,7 @@ class Presence:
         Returns how many entries were released."""
         held = [key for key, count in self._counts.items() if count > 0]
         for key in held:
-            self._counts.pop(key, None)
+            self._drop(key)
             self._mark(key, None)
         flushed = await self.flush(timeout)
         if flushed:
@@ -162,7 +198,7 @@ class Presence:
                 await self._wake.wait()
             keys = list(self._dirty)[:BATCH]
             futures = [self._dirty.pop(key) for key in keys]
-            items = [(slug, member, self._counts.get((slug, member), 0)) for slug, member in keys]
+            items = [(*key, self._counts.get(key, 0), self._brief_text(key)) for key in keys]
             try:
                 transitions = await self.store.apply(self.node, items)
             except (RedisError, OSError) as exc:
@@ -185,6 +221,10 @@ class Presence:
                 if key not in self._counts and key not in self._dirty:
                     self._briefs.pop(key, None)
                     self._cause.pop(key, None)
+
+    def _brief_text(self, key: Key) -> str:
+        brief = self._briefs.get(key) if key in self._counts else None
+        return orjson.dumps(brief).decode() if brief is not None else ""
 
     async def _tick_loop(self) -> None:
         ttl_ms = int(LEASE_TTL * 1000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from server import auth
@@ -119,6 +120,27 @@ async def test_me_refuses_missing_garbage_expired_and_ws_tokens(http, new_user):
     assert 0 < ws["expires_in"] <= 300
     r = await http.get("/api/v1/auth/me", headers=bearer(ws["ws_token"]))
     assert r.status_code == 401
+
+
+async def test_a_token_accepted_before_still_expires_on_time(http, new_user):
+    # Checked tokens are remembered (server.auth); the expiry is checked on every request.
+    user, token, _ = await new_user()
+    short, _ = auth.issue(
+        SECRET,
+        user_id=user["id"],
+        kind=auth.ACCESS,
+        login_id=login_id_of(token),
+        ttl=2,
+        now=time.time() - 1,
+    )
+    assert (await http.get("/api/v1/auth/me", headers=bearer(short))).status_code == 200
+    deadline = time.monotonic() + 10
+    while True:
+        r = await http.get("/api/v1/auth/me", headers=bearer(short))
+        if r.status_code != 200 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "token_expired"
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_whole_login(http, new_user):

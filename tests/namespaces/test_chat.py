@@ -157,6 +157,34 @@ async def test_a_retry_with_the_same_client_id_is_stored_once_and_broadcast_agai
     assert [m["body"] for m in stored] == ["once", "race", "mine"]
 
 
+async def test_a_burst_of_messages_is_stored_once_each_and_broadcast(
+    new_user, sio_client, make_room
+):
+    # Messages that arrive while one commits share a transaction (models.group_commit); a
+    # duplicate client_id among them must not cost the others their message.
+    _, token, _ = await new_user()
+    _, other_token, _ = await new_user()
+    slug = await make_room(token)
+    tab, watcher = await sio_client("/chat", token), await sio_client("/chat", other_token)
+    await joined(tab, slug)
+    await joined(watcher, slug)
+    ids = [f"b-{n % 12}" for n in range(16)]  # 12 distinct, 4 retries inside the burst
+    acks = await asyncio.gather(
+        *(tab.call("message", {"room": slug, "body": cid, "client_id": cid}) for cid in ids)
+    )
+    assert all(ack["ok"] for ack in acks), acks
+    by_client = {}
+    for cid, ack in zip(ids, acks, strict=True):
+        assert ack["data"]["client_id"] == cid and ack["data"]["body"] == cid
+        by_client.setdefault(cid, ack["data"]["id"])
+        assert ack["data"]["id"] == by_client[cid]
+    got = [await watcher.wait("message", timeout=10) for _ in ids]
+    assert sorted({m["id"] for m in got}) == sorted(by_client.values())
+    assert await watcher.nothing("message", within=0.3)
+    stored = (await tab.call("history", {"room": slug}))["data"]
+    assert sorted(m["client_id"] for m in stored) == sorted(by_client)
+
+
 async def test_a_guest_retry_is_deduplicated_for_that_socket(sio_client):
     guest = await sio_client("/chat")
     await joined(guest, "general")
