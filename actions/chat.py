@@ -6,7 +6,7 @@ from typing import Any
 
 from actions.registry import Handles, action
 from core.identity import Identity
-from models import chat
+from models import chat, chat_messages
 from models.chat import NewMember, NewMessageBody, NewRoom
 from models.users import brief_user
 from server.broadcast import chat as broadcast
@@ -41,7 +41,7 @@ async def post_message(
         room = await chat.find_room(slug)
     else:
         room = await chat.get_room(slug=slug, caller=actor)
-    message, created = await chat.post_message(
+    message, created = await chat_messages.post_message(
         room=room, caller=actor, body=new.body, client_id=new.client_id
     )
     payload = chat.message_dict(message, room.slug)

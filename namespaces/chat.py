@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from actions import chat as actions
 from actions.registry import door
 from core.errors import Forbidden
-from models import chat
+from models import chat, chat_messages
 from models.chat import History, NewMessage, RoomRef
 from namespaces.base import AuthedNamespace
 from server.broadcast import chat as broadcast
@@ -60,7 +60,7 @@ class ChatNamespace(AuthedNamespace):
         # The store reports the cluster-wide transition and the writer announces it; wait for
         # it (bounded) so that `present` includes this socket's entry.
         await self.presence.settle(room.slug, brief)
-        messages = await chat.history(room=room)
+        messages = await chat_messages.history(room=room)
         present = await self.presence.present(room.slug)
         return {
             "room": chat.room_dict(room),
@@ -103,5 +103,5 @@ class ChatNamespace(AuthedNamespace):
         req = self.parse(History, data)
         self.require_joined(sid, req.room)
         room = await chat.find_room(req.room)
-        rows = await chat.history(room=room, before_id=req.before_id, limit=req.limit)
+        rows = await chat_messages.history(room=room, before_id=req.before_id, limit=req.limit)
         return [chat.message_dict(m, room.slug) for m in rows]

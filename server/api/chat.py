@@ -7,7 +7,7 @@ from sanic import Blueprint, Request
 from actions import chat as actions
 from actions.registry import door
 from core.identity import Identity
-from models import chat
+from models import chat, chat_messages
 from models.chat import HistoryQuery, NewMember, NewMessageBody, NewRoom
 from models.users import brief_user
 from server.api.openapi import doc
@@ -70,7 +70,7 @@ async def history(request: Request, actor: Identity, slug: str):
     """Messages, oldest first: the newest `limit` (default 50, at most 100) before `before_id`."""
     query = parse_query(request, HistoryQuery)
     room = await chat.get_room(slug=slug, caller=actor)
-    rows = await chat.history(room=room, before_id=query.before_id, limit=query.limit)
+    rows = await chat_messages.history(room=room, before_id=query.before_id, limit=query.limit)
     return items([chat.message_dict(m, room.slug) for m in rows])
 
 

@@ -7,7 +7,8 @@ safe also makes a second seeding add nothing.
 from __future__ import annotations
 
 from core.identity import Identity
-from models.chat import Room, RoomKind, RoomMember, ensure_default_rooms, post_message
+from models.chat import Room, RoomKind, RoomMember, ensure_default_rooms
+from models.chat_messages import post_message
 from models.users import User
 
 ADMIN, ALICE, BOB = "admin@example.com", "alice@example.com", "bob@example.com"
