@@ -1,10 +1,11 @@
 """The bus outbox: what this node published and Redis has not yet taken, in order, bounded.
 
 Every message a node publishes gets the next sequence number of this node (`seq`, from 1) and
-waits here until one pipelined XADD batch holding it succeeds; a batch is only removed once
-Redis answered, so a failed write is retried from the same place. The bound is on the count
-and on the bytes of the payloads: a message that would exceed either is refused (not queued,
-no sequence number) and counted in `dropped`; what is queued stays a gap-free prefix.
+waits here until one routing batch (bus_lua.BATCH_SCRIPT) holding it succeeds; a batch is
+only removed once Redis answered, so a failed write is retried from the same place. The bound
+is on the count and on the bytes of the payloads: a message that would exceed either is
+refused (not queued, no sequence number) and counted in `dropped`; what is queued stays a
+gap-free prefix.
 
 What was written stays in `recent` for REPLAY_SECONDS (at most REPLAY_MESSAGES of it): when
 Redis lost its data (a restart), entries other nodes had not yet read went with it, so the
@@ -92,8 +93,7 @@ class Outbox:
             recent.append((now, item))
         while recent and (len(recent) > REPLAY_MESSAGES or now - recent[0][0] > REPLAY_SECONDS):
             recent.popleft()
-        progress, self._progress = self._progress, asyncio.Event()
-        progress.set()
+        self.wake()
 
     def requeue_recent(self) -> int:
         """Put what was written in the last REPLAY_SECONDS back at the front, in order."""
@@ -109,3 +109,12 @@ class Outbox:
     async def wait_written(self, seq: int) -> None:
         while self.written < seq:
             await self._progress.wait()
+
+    def progress(self) -> asyncio.Event:
+        """Set at the next progress (or `wake`)."""
+        return self._progress
+
+    def wake(self) -> None:
+        """Wake whoever waits for progress (a failed write: waiters re-judge)."""
+        progress, self._progress = self._progress, asyncio.Event()
+        progress.set()
