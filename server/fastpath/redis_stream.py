@@ -221,12 +221,15 @@ class RedisStreamBusMixin(BusReaderMixin):
             self._ever_written = True
             outbox.taken(len(batch))
 
-    async def flush(self, timeout: float | None = 5.0) -> bool:
-        """Wait until everything queued so far is in Redis; False when `timeout` passed first."""
+    async def flush(self, timeout: float | None = 5.0, *, breaker: bool = False) -> bool:
+        """Wait until everything queued so far is in Redis; False when `timeout` passed first
+        (with `breaker`: also at once while Redis does not take writes)."""
         target = self.outbox.accepted
         if self.outbox.written >= target:
             return True
         self._ensure_writer()
+        if breaker:
+            return await self.wait_written(target, 5.0 if timeout is None else timeout)
         try:
             await asyncio.wait_for(self.outbox.wait_written(target), timeout)
         except TimeoutError:
