@@ -16,7 +16,8 @@ is always seen by that emit: Redis orders the two, no node-side cache can be sta
 
 from __future__ import annotations
 
-# Entry kinds (the `k` field; `+`/`-` never reach a stream).
+# Entry kinds (the `k` field of a stream entry, bytes as a reader gets them; `+`/`-` never
+# reach a stream).
 EMIT, ROUTED, PACKET, TARGETED, HEARTBEAT = b"m", b"r", b"p", b"t", b"hb"
 JOIN, LEAVE = b"+", b"-"
 
@@ -41,8 +42,11 @@ local function sweep(node, dead)
 end
 """
 
-# ARGV: base, me, reader (1/0), lease_ms, stale_ms, maxlen, caught_up (1/0), then five per
-# entry: seq, kind, namespace, x (room / target node), data.
+# ARGV: base, me, reader (1/0), lease_ms, stale_ms, maxlen, caught_up (1/0), then the batch:
+# its entries "seq\0kind\0namespace\0x\0data" (x: the room or the target node) joined by
+# \x1e. One argument for the whole batch: the client packs one string, not 5 per entry.
+# Neither separator can be in `data` (JSON escapes every control character); `namespace`
+# and `x` are checked by the writer.
 # Returns the number of entries taken, -1 when this node's key is missing (Redis lost its
 # data: register first), -2 when the registry swept this node (its lease ran out).
 BATCH_SCRIPT = (
@@ -75,8 +79,18 @@ if reader then
 end
 local catch_up = redis.call('EXISTS', base .. ':born') == 1
 local n = 0
-for i = 8, #ARGV, 5 do
-  local seq, kind, ns, x, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+local blob, pos = ARGV[8], 1
+while pos <= #blob do
+  local stop = string.find(blob, '\\30', pos, true) or (#blob + 1)
+  local e = string.sub(blob, pos, stop - 1)
+  pos = stop + 1
+  local p1 = string.find(e, '\\0', 1, true)
+  local p2 = string.find(e, '\\0', p1 + 1, true)
+  local p3 = string.find(e, '\\0', p2 + 1, true)
+  local p4 = string.find(e, '\\0', p3 + 1, true)
+  local seq, kind = string.sub(e, 1, p1 - 1), string.sub(e, p1 + 1, p2 - 1)
+  local ns, x = string.sub(e, p2 + 1, p3 - 1), string.sub(e, p3 + 1, p4 - 1)
+  local data = string.sub(e, p4 + 1)
   if kind == '+' then
     redis.call('SADD', base .. ':room:' .. ns .. ':' .. x, me)
     redis.call('SADD', base .. ':rooms:' .. me, ns .. ':' .. x)

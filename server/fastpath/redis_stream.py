@@ -24,19 +24,32 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from server.fastpath.bus_lua import BATCH_SCRIPT, HEARTBEAT, JOIN, LEAVE, REGISTER_SCRIPT
+from server.fastpath.bus_lua import (
+    BATCH_SCRIPT,
+    EMIT,
+    HEARTBEAT,
+    JOIN,
+    LEAVE,
+    PACKET,
+    REGISTER_SCRIPT,
+    ROUTED,
+    TARGETED,
+)
 from server.fastpath.bus_reader import BusReaderMixin, route_of
 from server.fastpath.outbox import Outbox
 
 log = logging.getLogger("roomcast.bus")
 
-MAX_BATCH = 512
+MAX_BATCH = 4096  # entries per Lua call (a burst of emits crosses in few round trips)
 RETRY_FIRST, RETRY_MAX = 0.02, 0.5
 HEARTBEAT_EVERY = 0.5
 HEARD_WITHIN = 2.0  # /ready fails when our own heartbeat was not heard for this long
 WAIT_WRITTEN = 1.0  # non-emit messages and joins wait at most this long for Redis
 BREAKER_SLOW = 0.5  # a write unanswered this long opens the breaker, as a failed one does
 STALE_AFTER = 1.5  # a node whose registrations are this old makes routing fall back to all
+
+
+KINDS = {kind: kind.decode() for kind in (EMIT, ROUTED, PACKET, TARGETED, HEARTBEAT, JOIN, LEAVE)}
 
 
 class BusStats:
@@ -88,11 +101,12 @@ class RedisStreamBusMixin(BusReaderMixin):
             kind, message.get("namespace") or "/", key, self.json.dumps(message), message
         )
 
-    def _enqueue_entry(self, kind: bytes, namespace: str, key: str, data, what=None):
-        def build(seq: int) -> list:
-            return [seq, kind, namespace, key, data]
-
-        seq = self.outbox.put(build, len(data) + len(key) + 64)
+    def _enqueue_entry(self, kind: bytes, namespace: str, key: str, data: str, what=None):
+        if "\0" in key or "\x1e" in key or "\0" in namespace or "\x1e" in namespace:
+            log.error("bus: room or namespace with a NUL or \\x1e not sent: %r %r", namespace, key)
+            return None
+        tail = f"\0{KINDS[kind]}\0{namespace}\0{key}\0{data}"
+        seq = self.outbox.put(tail, len(tail) + 64)
         if seq is None:
             method = what.get("method") if isinstance(what, dict) else kind.decode()
             self._report_drop(method)
@@ -185,9 +199,8 @@ class RedisStreamBusMixin(BusReaderMixin):
             self._write_started = time.monotonic()
             try:
                 self._writer_client()
-                args = [*head, int(batch[-1][0] >= self._last_reg_seq)]
-                for fields in batch:
-                    args.extend(fields)
+                last_seq = int(batch[-1].partition("\0")[0])
+                args = [*head, int(last_seq >= self._last_reg_seq), "\x1e".join(batch)]
                 written = await self._batch(args=args)
                 if written < 0:
                     # -1: this node's key is gone (a fresh Redis: first write, or it lost its
