@@ -113,11 +113,11 @@ while pos <= #blob do
     end
     for _, node in ipairs(targets) do
       redis.call('XADD', base .. ':to:' .. node, 'MAXLEN', '~', maxlen, '*',
-        'h', me, 's', seq, 'k', kind, 'n', ns, 'x', x, 'd', data)
+        'h', me, 'e', e)
     end
     if catch_up and kind ~= 'hb' then
       redis.call('XADD', base, 'MAXLEN', '~', maxlen, '*',
-        'h', me, 's', seq, 'k', kind, 'n', ns, 'x', x, 'd', data)
+        'h', me, 'e', e)
     end
   end
   n = n + 1

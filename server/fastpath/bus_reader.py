@@ -5,8 +5,9 @@ routed to this node, see bus_lua.py) from the last id it has seen, so after a lo
 it resumes where it was. A Redis restart (new `run_id`) resets the position; before reading on,
 the reader waits until the writer registered this node's rooms again, then reads the catch-up
 stream `<base>` from its start (what other nodes wrote before this node was registered again).
-Each entry carries its origin node (`h`) and that node's sequence number (`s`), increasing on
-every stream: an entry seen before (a batch re-sent after an unanswered write, the catch-up
+Each entry carries its origin node (`h`) and, in `e`, that node's sequence number, the kind,
+the namespace, the room (or target node) and the data; sequence numbers increase on every
+stream: an entry seen before (a batch re-sent after an unanswered write, the catch-up
 and the node stream both holding it) is dropped. Cheap filters run before any decoding: own
 entries (the heartbeat), an emit to a room this node has nobody in (`k=r`/`k=p`, possible while
 the routing falls back to every node), an ack callback for another node.
@@ -33,7 +34,7 @@ READ_COUNT = 1024
 BLOCK_MS = 1000
 RETRY_FIRST, RETRY_MAX = 0.02, 0.5
 ORIGINS_KEPT = 4096
-FIELDS = 12  # h, s, k, n, x, d: names and values
+FIELDS = 4  # h <origin node> e <"seq\0kind\0namespace\0x\0data">
 REGISTER_WAIT = 5.0  # after a Redis restart, wait this long for the writer to register
 
 
@@ -155,12 +156,15 @@ class BusReaderMixin:
             if len(fields) != FIELDS:
                 continue  # not one of ours
             host = fields[1]
-            kind = fields[5]
+            parts = fields[3].split(b"\0", 4)
+            if len(parts) != 5:
+                continue
+            seq, kind, namespace, key, data = parts
             if host == own:
                 if kind == HEARTBEAT:
                     self._heard = time.monotonic()
                 continue
-            seq = int(fields[3])
+            seq = int(seq)
             last = origins.get(host)
             if last is not None:
                 if seq <= last:
@@ -171,20 +175,20 @@ class BusReaderMixin:
                 origins.popitem(last=False)
             origins[host] = seq
             if kind in (PACKET, ROUTED):
-                namespace, room = fields[7].decode(), fields[9].decode()
+                namespace, room = namespace.decode(), key.decode()
                 local = rooms.get(namespace)
                 if local is None or room not in local:
                     stats.skipped += 1
                     continue
                 if kind == PACKET:
-                    await self._deliver_text(namespace, room, fields[11].decode())
+                    await self._deliver_text(namespace, room, data.decode())
                     continue
             elif kind == TARGETED:
-                if fields[9] != own:
+                if key != own:
                     continue
             elif kind != EMIT:
                 continue
-            await self._dispatch(fields[11])
+            await self._dispatch(data)
 
     async def _dispatch(self, raw) -> None:
         try:
