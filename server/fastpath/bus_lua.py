@@ -145,3 +145,13 @@ redis.call('ZADD', nodes_key, now, me)
 return #ARGV - 5
 """
 )
+
+# ARGV: base, me. A node that stops: out of the registry at once (not a lease later).
+LEAVE_SCRIPT = (
+    _COMMON
+    + """
+sweep(me, true)
+redis.call('DEL', base .. ':node:' .. me)
+return 1
+"""
+)

@@ -30,6 +30,7 @@ from server.fastpath.bus_lua import (
     HEARTBEAT,
     JOIN,
     LEAVE,
+    LEAVE_SCRIPT,
     PACKET,
     REGISTER_SCRIPT,
     ROUTED,
@@ -250,7 +251,8 @@ class RedisStreamBusMixin(BusReaderMixin):
         return True
 
     async def close_bus(self, timeout: float = 2.0) -> bool:
-        """Flush (bounded), stop the tasks and close the connections; True when flushed."""
+        """Flush (bounded), stop the tasks, leave the registry, close the connections; True
+        when flushed."""
         flushed = await self.flush(timeout)
         for task in [self._writer, *self._tasks]:
             if task is not None:
@@ -260,6 +262,10 @@ class RedisStreamBusMixin(BusReaderMixin):
                 with contextlib.suppress(BaseException):  # cancelled or already failed
                     await task
         if self._write_redis is not None:
+            if flushed and not self.write_only:
+                with contextlib.suppress(Exception):  # a lease later the others sweep it
+                    leave = self._write_redis.eval(LEAVE_SCRIPT, 0, self.stream, self.host_id)
+                    await asyncio.wait_for(leave, 1.0)
             await self._write_redis.aclose()
         return flushed
 
