@@ -78,6 +78,7 @@ if reader then
   if ARGV[7] == '1' then redis.call('ZADD', fresh_key, now, me) end
 end
 local catch_up = redis.call('EXISTS', base .. ':born') == 1
+if catch_up then redis.call('PEXPIRE', base, 4 * lease) end  -- gone a while after the window
 local n = 0
 local blob, pos = ARGV[8], 1
 while pos <= #blob do

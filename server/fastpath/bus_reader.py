@@ -152,6 +152,7 @@ class BusReaderMixin:
         origins = self._origins
         stats = self.bus_stats
         rooms = self.rooms
+        queued = 0  # packets queued by `k=p` entries: paced once per read (<= READ_COUNT)
         for _entry_id, fields in entries:
             if len(fields) != FIELDS:
                 continue  # not one of ours
@@ -181,7 +182,7 @@ class BusReaderMixin:
                     stats.skipped += 1
                     continue
                 if kind == PACKET:
-                    await self._deliver_text(namespace, room, data.decode())
+                    queued += self._deliver_text(namespace, room, data.decode())
                     continue
             elif kind == TARGETED:
                 if key != own:
@@ -189,6 +190,7 @@ class BusReaderMixin:
             elif kind != EMIT:
                 continue
             await self._dispatch(data)
+        await self._pacer.add(queued)
 
     async def _dispatch(self, raw) -> None:
         try:

@@ -60,12 +60,23 @@ class FastEmitMixin:
         await self._deliver(packets, namespace, room, skip_sid)
 
     async def _deliver(self, packets, namespace, room, skip_sid) -> None:
-        if namespace not in self.rooms:
-            return
-        queued = enqueue(
-            self.server, packets, self.get_participants(namespace, room), skip_set(skip_sid)
-        )
-        await self._pacer.add(queued)
+        await self._pacer.add(self._queue_for(packets, namespace, room, skip_sid))
+
+    def _queue_for(self, packets, namespace, room, skip_sid) -> int:
+        """Queue `packets` for the local members of `room`; how many packets were queued."""
+        held = self.rooms.get(namespace)
+        if held is None:
+            return 0
+        if room is None or isinstance(room, str):
+            # one room: its (sid -> eio_sid) mapping read in place (python-socketio's
+            # get_participants copies it for every emit; `enqueue` never awaits nor changes it)
+            members = held.get(room)
+            if members is None:
+                return 0
+            recipients = members._fwdm.items()
+        else:
+            recipients = self.get_participants(namespace, room)
+        return enqueue(self.server, packets, recipients, skip_set(skip_sid))
 
 
 class FastManager(FastEmitMixin, socketio.AsyncManager):
@@ -185,11 +196,12 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         # Emits do not wait for Redis: the outbox keeps them, in order, until it answers.
         self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
 
-    async def _deliver_text(self, namespace: str, room: str, text: str) -> None:
-        """A `k=p` entry from another node: the packet text for this node's room members."""
+    def _deliver_text(self, namespace: str, room: str, text: str) -> int:
+        """A `k=p` entry from another node: the packet text for this node's room members
+        (the caller paces); how many packets were queued."""
         pkt = eio_packet.Packet(eio_packet.MESSAGE, text)
         pkt.encode()  # the cache every recipient's writer uses
-        await self._deliver([pkt], namespace, room, None)
+        return self._queue_for([pkt], namespace, room, None)
 
     async def _handle_emit(self, message):
         # An emit published by another node (or a write-only emitter such as
