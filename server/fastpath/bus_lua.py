@@ -22,6 +22,7 @@ EMIT, ROUTED, PACKET, TARGETED, HEARTBEAT = b"m", b"r", b"p", b"t", b"hb"
 JOIN, LEAVE = b"+", b"-"
 
 NODE_KEY_TTL = 24 * 3600
+PER_RECORD = 64  # entries per stream record at most
 
 _COMMON = """
 local base, me = ARGV[1], ARGV[2]
@@ -79,6 +80,22 @@ if reader then
 end
 local catch_up = redis.call('EXISTS', base .. ':born') == 1
 if catch_up then redis.call('PEXPIRE', base, 4 * lease) end  -- gone a while after the window
+-- Entries are grouped per stream, up to {PER_RECORD} per record (one XADD, one object for the
+-- reader to parse), in order.
+local records, order = {{}}, {{}}
+local function put(stream, e)
+  local list = records[stream]
+  if not list then
+    list = {{}}
+    records[stream] = list
+    order[#order + 1] = stream
+  end
+  list[#list + 1] = e
+  if #list >= {PER_RECORD} then
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'h', me, 'e', table.concat(list, '\\30'))
+    records[stream] = {{}}
+  end
+end
 local n = 0
 local blob, pos = ARGV[8], 1
 while pos <= #blob do
@@ -91,7 +108,6 @@ while pos <= #blob do
   local p4 = string.find(e, '\\0', p3 + 1, true)
   local seq, kind = string.sub(e, 1, p1 - 1), string.sub(e, p1 + 1, p2 - 1)
   local ns, x = string.sub(e, p2 + 1, p3 - 1), string.sub(e, p3 + 1, p4 - 1)
-  local data = string.sub(e, p4 + 1)
   if kind == '+' then
     redis.call('SADD', base .. ':room:' .. ns .. ':' .. x, me)
     redis.call('SADD', base .. ':rooms:' .. me, ns .. ':' .. x)
@@ -112,16 +128,16 @@ while pos <= #blob do
         if live[node] then targets[#targets + 1] = node end
       end
     end
-    for _, node in ipairs(targets) do
-      redis.call('XADD', base .. ':to:' .. node, 'MAXLEN', '~', maxlen, '*',
-        'h', me, 'e', e)
-    end
-    if catch_up and kind ~= 'hb' then
-      redis.call('XADD', base, 'MAXLEN', '~', maxlen, '*',
-        'h', me, 'e', e)
-    end
+    for _, node in ipairs(targets) do put(base .. ':to:' .. node, e) end
+    if catch_up and kind ~= 'hb' then put(base, e) end
   end
   n = n + 1
+end
+for _, stream in ipairs(order) do
+  local list = records[stream]
+  if #list > 0 then
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'h', me, 'e', table.concat(list, '\\30'))
+  end
 end
 return n
 """

@@ -30,11 +30,11 @@ from server.fastpath.bus_lua import EMIT, HEARTBEAT, PACKET, ROUTED, TARGETED
 
 log = logging.getLogger("roomcast.bus")
 
-READ_COUNT = 1024
+READ_COUNT = 256  # records (each holds up to bus_lua.PER_RECORD entries)
 BLOCK_MS = 1000
 RETRY_FIRST, RETRY_MAX = 0.02, 0.5
 ORIGINS_KEPT = 4096
-FIELDS = 4  # h <origin node> e <"seq\0kind\0namespace\0x\0data">
+FIELDS = 4  # h <origin node> e <entries "seq\0kind\0namespace\0x\0data" joined by \x1e>
 REGISTER_WAIT = 5.0  # after a Redis restart, wait this long for the writer to register
 
 
@@ -152,44 +152,45 @@ class BusReaderMixin:
         origins = self._origins
         stats = self.bus_stats
         rooms = self.rooms
-        queued = 0  # packets queued by `k=p` entries: paced once per read (<= READ_COUNT)
-        for _entry_id, fields in entries:
+        queued = 0  # packets queued by `k=p` entries: paced once per read
+        for _record_id, fields in entries:
             if len(fields) != FIELDS:
                 continue  # not one of ours
             host = fields[1]
-            parts = fields[3].split(b"\0", 4)
-            if len(parts) != 5:
-                continue
-            seq, kind, namespace, key, data = parts
-            if host == own:
-                if kind == HEARTBEAT:
-                    self._heard = time.monotonic()
-                continue
-            seq = int(seq)
-            last = origins.get(host)
-            if last is not None:
-                if seq <= last:
-                    stats.duplicates += 1
+            for packed in fields[3].split(b"\x1e"):
+                parts = packed.split(b"\0", 4)
+                if len(parts) != 5:
                     continue
-                origins.move_to_end(host)
-            elif len(origins) >= ORIGINS_KEPT:
-                origins.popitem(last=False)
-            origins[host] = seq
-            if kind in (PACKET, ROUTED):
-                namespace, room = namespace.decode(), key.decode()
-                local = rooms.get(namespace)
-                if local is None or room not in local:
-                    stats.skipped += 1
+                seq, kind, namespace, key, data = parts
+                if host == own:
+                    if kind == HEARTBEAT:
+                        self._heard = time.monotonic()
                     continue
-                if kind == PACKET:
-                    queued += self._deliver_text(namespace, room, data.decode())
+                seq = int(seq)
+                last = origins.get(host)
+                if last is not None:
+                    if seq <= last:
+                        stats.duplicates += 1
+                        continue
+                    origins.move_to_end(host)
+                elif len(origins) >= ORIGINS_KEPT:
+                    origins.popitem(last=False)
+                origins[host] = seq
+                if kind in (PACKET, ROUTED):
+                    namespace, room = namespace.decode(), key.decode()
+                    local = rooms.get(namespace)
+                    if local is None or room not in local:
+                        stats.skipped += 1
+                        continue
+                    if kind == PACKET:
+                        queued += self._deliver_text(namespace, room, data.decode())
+                        continue
+                elif kind == TARGETED:
+                    if key != own:
+                        continue
+                elif kind != EMIT:
                     continue
-            elif kind == TARGETED:
-                if key != own:
-                    continue
-            elif kind != EMIT:
-                continue
-            await self._dispatch(data)
+                await self._dispatch(data)
         await self._pacer.add(queued)
 
     async def _dispatch(self, raw) -> None:
