@@ -62,6 +62,7 @@ class Settings:
     bus_outbox_messages: int = 100_000
     bus_outbox_bytes: int = 64 * 1024 * 1024
     bus_stream_maxlen: int = 100_000
+    bus_lease_seconds: int = 10
     data_dir: str = ".roomcast"
     drain_seconds: int = 10
 
@@ -312,6 +313,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             get("ROOMCAST_BUS_STREAM_MAXLEN", "100000"),
             low=1000,
             high=100_000_000,
+        ),
+        bus_lease_seconds=_int(
+            "ROOMCAST_BUS_LEASE_SECONDS", get("ROOMCAST_BUS_LEASE_SECONDS", "10"), low=2, high=3600
         ),
     )
 

@@ -79,11 +79,12 @@ class Runtime:
         """Wait (bounded) until the emits made so far left this node for the bus.
 
         Chat messages are acked only after this: a node killed after the ack but before its
-        publish would otherwise leave a stored, acked message that other nodes never see."""
+        publish would otherwise leave a stored, acked message that other nodes never see.
+        While Redis does not take writes (the bus breaker is open) this answers at once."""
         flush = getattr(self.sio.manager, "flush", None)
         if flush is None:
             return True
-        if not await flush(timeout):
+        if not await flush(timeout, breaker=True):
             # still queued in the outbox, in order: delivered once Redis takes writes again
             log.warning("bus flush before an ack did not finish within %.1f s", timeout)
             return False

@@ -58,6 +58,7 @@ def redis_manager(settings: Settings, *, write_only: bool = False) -> FastRedisM
         outbox_messages=settings.bus_outbox_messages,
         outbox_bytes=settings.bus_outbox_bytes,
         stream_maxlen=settings.bus_stream_maxlen,
+        lease_seconds=settings.bus_lease_seconds,
     )
 
 

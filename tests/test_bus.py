@@ -81,7 +81,7 @@ async def test_room_changes_and_close_room_reach_the_node_holding_the_socket(nod
         await b.call("emit", {"to": "only-b-knows", "payload": {}})
         await b.call("emit", {"to": a.sid, "payload": {"n": 4}})  # a's sid: decoded, delivered
         assert [m["n"] for m in await a.take(1)] == [4]
-        assert await metric(a_node.url, "roomcast_bus_skipped_total") == before + 1
+        assert await metric(a_node.url, "roomcast_bus_skipped_total") == before
 
 
 async def metric(url: str, name: str) -> float:

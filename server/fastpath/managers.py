@@ -1,7 +1,8 @@
 """Client managers whose emits skip python-socketio's task-per-recipient delivery.
 
 `FastManager` replaces `socketio.AsyncManager` (one node), `FastRedisManager` replaces
-`socketio.AsyncRedisManager` (several nodes, over the Redis Stream bus of redis_stream.py).
+`socketio.AsyncRedisManager` (several nodes, over the routed Redis Streams bus of
+redis_stream.py and bus_reader.py).
 Emits with a callback (one ack id per recipient) keep the stock path.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 import base64
 
 import socketio
+from engineio import packet as eio_packet
 from socketio.packet import Packet
 
+from server.fastpath.bus_lua import PACKET
 from server.fastpath.delivery import Pacer, encode_event, enqueue, skip_set
 from server.fastpath.redis_stream import RedisStreamBusMixin
 
@@ -54,10 +57,26 @@ class FastEmitMixin:
         if namespace not in self.rooms:
             return
         packets = encode_event(self.server, event, data, namespace)
-        queued = enqueue(
-            self.server, packets, self.get_participants(namespace, room), skip_set(skip_sid)
-        )
-        await self._pacer.add(queued)
+        await self._deliver(packets, namespace, room, skip_sid)
+
+    async def _deliver(self, packets, namespace, room, skip_sid) -> None:
+        await self._pacer.add(self._queue_for(packets, namespace, room, skip_sid))
+
+    def _queue_for(self, packets, namespace, room, skip_sid) -> int:
+        """Queue `packets` for the local members of `room`; how many packets were queued."""
+        held = self.rooms.get(namespace)
+        if held is None:
+            return 0
+        if room is None or isinstance(room, str):
+            # one room: its (sid -> eio_sid) mapping read in place (python-socketio's
+            # get_participants copies it for every emit; `enqueue` never awaits nor changes it)
+            members = held.get(room)
+            if members is None:
+                return 0
+            recipients = members._fwdm.items()
+        else:
+            recipients = self.get_participants(namespace, room)
+        return enqueue(self.server, packets, recipients, skip_set(skip_sid))
 
 
 class FastManager(FastEmitMixin, socketio.AsyncManager):
@@ -83,8 +102,11 @@ class FastManager(FastEmitMixin, socketio.AsyncManager):
 
 
 class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisManager):
-    """`stream` is the bus (a Redis Stream key); `channel` the legacy pub/sub channel that
-    stock write-only emitters publish on (listened to, never published to)."""
+    """`stream` is the base of the bus keys (docs/cluster.md); `channel` the legacy pub/sub
+    channel that stock write-only emitters publish on (listened to, never published to).
+
+    Every room this node starts or stops holding goes to the registry through the outbox, in
+    order with the emits: an emit reaches only the nodes that hold its room."""
 
     def __init__(
         self,
@@ -96,6 +118,7 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         outbox_messages: int = 100_000,
         outbox_bytes: int = 64 * 1024 * 1024,
         stream_maxlen: int = 100_000,
+        lease_seconds: float = 10.0,
     ) -> None:
         super().__init__(url, channel=channel, write_only=write_only)
         self._fast_init()
@@ -104,7 +127,33 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
             outbox_messages=outbox_messages,
             outbox_bytes=outbox_bytes,
             stream_maxlen=stream_maxlen,
+            lease_seconds=lease_seconds,
         )
+
+    # --- the room registry -------------------------------------------------------------------
+
+    def basic_enter_room(self, sid, namespace, room, eio_sid=None):
+        held = self.rooms.get(namespace)
+        new = isinstance(room, str) and (held is None or room not in held)
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if new:
+            self._enqueue_room(namespace, room, True)
+
+    def basic_leave_room(self, sid, namespace, room):
+        held = self.rooms.get(namespace)
+        had = isinstance(room, str) and held is not None and room in held
+        super().basic_leave_room(sid, namespace, room)
+        if had and room not in self.rooms.get(namespace, ()):
+            self._enqueue_room(namespace, room, False)
+
+    async def enter_room(self, sid, namespace, room, eio_sid=None):
+        # A join is answered once the registry has it (bounded, never while Redis is down):
+        # an emit that reaches Redis after that is routed here too.
+        await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if self.outbox.written < self._last_reg_seq:
+            await self.wait_written(self._last_reg_seq)
+
+    # --- emits ---------------------------------------------------------------------------------
 
     async def emit(
         self,
@@ -121,7 +170,7 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         namespace = namespace or "/"
         if callback is not None or self.server is None:
             # acks across nodes and write-only use: python-socketio's own path (which
-            # publishes through our `_publish`, so over the stream too)
+            # publishes through our `_publish`, so over the bus too)
             return await super().emit(
                 event,
                 data,
@@ -132,14 +181,27 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
                 **kwargs,
             )
         # Local recipients first, straight from this call (as the stock manager does, but
-        # without a task per recipient), then one message for the other nodes.
-        await self._emit_local(event, data, namespace, room, skip_sid)
+        # without a task per recipient), then one entry for the nodes that hold the room.
+        packets = encode_event(self.server, event, data, namespace)
+        await self._deliver(packets, namespace, room, skip_sid)
         if kwargs.get("ignore_queue"):
             return
-        if isinstance(room, str) and self.is_sid_room(namespace, room):
-            return  # a sid of this node: sids are unique, no other node holds it
+        if isinstance(room, str):
+            if self.is_sid_room(namespace, room):
+                return  # a sid of this node: sids are unique, no other node holds it
+            if skip_sid is None and len(packets) == 1 and not packets[0].binary:
+                # the Socket.IO packet itself: receivers queue it as it is, no JSON either way
+                self._enqueue_entry(PACKET, namespace, room, packets[0].data)
+                return
         # Emits do not wait for Redis: the outbox keeps them, in order, until it answers.
         self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
+
+    def _deliver_text(self, namespace: str, room: str, text: str) -> int:
+        """A `k=p` entry from another node: the packet text for this node's room members
+        (the caller paces); how many packets were queued."""
+        pkt = eio_packet.Packet(eio_packet.MESSAGE, text)
+        pkt.encode()  # the cache every recipient's writer uses
+        return self._queue_for([pkt], namespace, room, None)
 
     async def _handle_emit(self, message):
         # An emit published by another node (or a write-only emitter such as

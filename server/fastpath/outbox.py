@@ -1,10 +1,11 @@
 """The bus outbox: what this node published and Redis has not yet taken, in order, bounded.
 
 Every message a node publishes gets the next sequence number of this node (`seq`, from 1) and
-waits here until one pipelined XADD batch holding it succeeds; a batch is only removed once
-Redis answered, so a failed write is retried from the same place. The bound is on the count
-and on the bytes of the payloads: a message that would exceed either is refused (not queued,
-no sequence number) and counted in `dropped`; what is queued stays a gap-free prefix.
+waits here until one routing batch (bus_lua.BATCH_SCRIPT) holding it succeeds; a batch is
+only removed once Redis answered, so a failed write is retried from the same place. The bound
+is on the count and on the bytes of the payloads: a message that would exceed either is
+refused (not queued, no sequence number) and counted in `dropped`; what is queued stays a
+gap-free prefix.
 
 What was written stays in `recent` for REPLAY_SECONDS (at most REPLAY_MESSAGES of it): when
 Redis lost its data (a restart), entries other nodes had not yet read went with it, so the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from itertools import islice
 
 REPLAY_SECONDS = 5.0
 REPLAY_MESSAGES = 20_000
@@ -28,6 +30,7 @@ class Outbox:
         "_nonempty",
         "_progress",
         "_recent",
+        "_recent_count",
         "accepted",
         "bytes",
         "dropped",
@@ -40,7 +43,7 @@ class Outbox:
     def __init__(self, *, max_messages: int, max_bytes: int) -> None:
         self.max_messages = max_messages
         self.max_bytes = max_bytes
-        self._items: deque[tuple[int, list, int]] = deque()  # (seq, fields, nbytes)
+        self._items: deque[tuple[int, str, int]] = deque()  # (seq, entry, nbytes)
         self.bytes = 0
         self.accepted = 0  # the last sequence number given out
         self.written = 0  # every seq <= written is in Redis
@@ -48,7 +51,8 @@ class Outbox:
         self.last_drop = 0.0  # time.monotonic() of the last refusal
         self._nonempty = asyncio.Event()
         self._progress = asyncio.Event()
-        self._recent: deque[tuple[float, tuple[int, list, int]]] = deque()
+        self._recent: deque[tuple[float, list]] = deque()  # (when written, batch of items)
+        self._recent_count = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -58,15 +62,14 @@ class Outbox:
         """At its count bound (the byte bound is judged per message, in `put`)."""
         return len(self._items) >= self.max_messages
 
-    def put(self, build, nbytes: int) -> int | None:
-        """Queue `build(seq)` (the XADD field list); the seq, or None when the bound refuses."""
+    def put(self, tail: str, nbytes: int) -> int | None:
+        """Queue the entry `f"{seq}{tail}"`; the seq, or None when the bound refuses."""
         if len(self._items) >= self.max_messages or self.bytes + nbytes > self.max_bytes:
             self.dropped += 1
             self.last_drop = time.monotonic()
             return None
-        self.accepted += 1
-        seq = self.accepted
-        self._items.append((seq, build(seq), nbytes))
+        self.accepted = seq = self.accepted + 1
+        self._items.append((seq, f"{seq}{tail}", nbytes))
         self.bytes += nbytes
         self._nonempty.set()
         return seq
@@ -76,30 +79,35 @@ class Outbox:
             self._nonempty.clear()
             await self._nonempty.wait()
 
-    def peek(self, limit: int) -> list[list]:
-        items = self._items
-        count = min(limit, len(items))
-        return [items[i][1] for i in range(count)]
+    def peek(self, limit: int) -> list[str]:
+        """The first `limit` queued entries (at most)."""
+        return [item[1] for item in islice(self._items, limit)]
 
     def taken(self, count: int) -> None:
         """The first `count` queued messages are in Redis."""
         now = time.monotonic()
+        items = self._items
+        batch = [items.popleft() for _ in range(count)]
+        self.bytes -= sum(item[2] for item in batch)
+        self.written = max(self.written, batch[-1][0])
         recent = self._recent
-        for _ in range(count):
-            item = self._items.popleft()
-            self.bytes -= item[2]
-            self.written = max(self.written, item[0])
-            recent.append((now, item))
-        while recent and (len(recent) > REPLAY_MESSAGES or now - recent[0][0] > REPLAY_SECONDS):
-            recent.popleft()
-        progress, self._progress = self._progress, asyncio.Event()
-        progress.set()
+        recent.append((now, batch))
+        self._recent_count += count
+        while recent and (
+            self._recent_count - len(recent[0][1]) >= REPLAY_MESSAGES
+            or now - recent[0][0] > REPLAY_SECONDS
+        ):
+            self._recent_count -= len(recent.popleft()[1])
+        self.wake()
 
     def requeue_recent(self) -> int:
         """Put what was written in the last REPLAY_SECONDS back at the front, in order."""
         now = time.monotonic()
-        replay = [item for at, item in self._recent if now - at <= REPLAY_SECONDS]
+        replay = [
+            item for at, batch in self._recent if now - at <= REPLAY_SECONDS for item in batch
+        ][-REPLAY_MESSAGES:]
         self._recent.clear()
+        self._recent_count = 0
         self._items.extendleft(reversed(replay))
         self.bytes += sum(item[2] for item in replay)
         if replay:
@@ -109,3 +117,12 @@ class Outbox:
     async def wait_written(self, seq: int) -> None:
         while self.written < seq:
             await self._progress.wait()
+
+    def progress(self) -> asyncio.Event:
+        """Set at the next progress (or `wake`)."""
+        return self._progress
+
+    def wake(self) -> None:
+        """Wake whoever waits for progress (a failed write: waiters re-judge)."""
+        progress, self._progress = self._progress, asyncio.Event()
+        progress.set()
