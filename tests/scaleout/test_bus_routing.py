@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from tests.harness import ON_CI
-from tests.scaleout.faults import FaultCluster, Node, make_users, open_chat, wait_until
+from tests.harness import ON_CI, NodeProcess
+from tests.scaleout.faults import FaultCluster, make_users, open_chat, wait_until
 
 pytestmark = pytest.mark.scaleout
 
@@ -90,7 +90,7 @@ async def test_a_killed_nodes_registry_entries_expire(routed):
     (_, token), (_, other_token) = await make_users(routed.database_url, 2)
     slug = await routed.room(token)
     before = await live_nodes(routed)
-    extra = Node(routed.env)
+    extra = NodeProcess(routed.env)
     try:
         await extra.wait_ready()
         member = await open_chat(extra.url, token, slug)
