@@ -132,7 +132,7 @@ class NodeProcess:
         full_env = {**os.environ, **env}
         # Output goes to a file, not a pipe: a pipe nobody drains fills up (64 KiB) and then
         # blocks the node's event loop on its next log line.
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the node
+        self._logfile = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the node
             prefix=f"roomcast-node-{self.port}-", suffix=".log"
         )
         self.proc = subprocess.Popen(
@@ -151,13 +151,13 @@ class NodeProcess:
                 *uvicorn_flags(drain_seconds),  # as `roomcast serve` runs it
             ],
             env=full_env,
-            stdout=self.log,
+            stdout=self._logfile,
             stderr=subprocess.STDOUT,
         )
 
     def output(self) -> str:
         """Everything the node printed so far (for assertions and failure messages)."""
-        with open(self.log.name, "rb") as f:
+        with open(self._logfile.name, "rb") as f:
             return f.read().decode(errors="replace")
 
     async def wait_ready(self, timeout: float = 60) -> None:

@@ -144,7 +144,10 @@ async def test_a_client_that_never_reads_is_cut_as_a_slow_consumer(node):
             raise AssertionError("the slow consumer was never disconnected")
     finally:
         await poster.close()
-        raw.close()
+        # through its transport: closing `raw` itself would leave the transport registered
+        # on this (session-wide) loop with a dead fd, and a later socket that gets the same
+        # fd number fails ("File descriptor N is used by transport")
+        ws.transport.abort()
     await asyncio.sleep(1)
     after = rss(pid)
     print(

@@ -92,7 +92,7 @@ async def test_racing_retries_on_two_nodes_store_one_message(cluster, connect):
 
     payload = {"room": "general", "body": "only once", "client_id": f"r-{uuid.uuid4().hex}"}
     acks = await asyncio.gather(*(c.call("message", payload) for c in (on_a, on_b, on_a, on_b)))
-    assert all(ack["ok"] for ack in acks)
+    assert all(ack["ok"] for ack in acks), acks
     assert len({ack["data"]["id"] for ack in acks}) == 1
     # Each retry is broadcast (at least once); all carry the one stored id.
     for _ in acks:
