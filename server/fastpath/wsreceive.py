@@ -65,6 +65,12 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
         self._partial = bytearray()  # the start of a frame whose end has not arrived
         self._need = 0  # how many bytes _partial needs before it is worth parsing again
         self._inbox_paused = False
+        # what uvicorn hands the app as `receive` (run_asgi reads self.receive): engineio's
+        # translate_request closes over it in a class made per request, and a class is
+        # always in a reference cycle; a bound method there would keep this protocol (its
+        # transport, parser, queue: ~40 objects) alive after the connection until a full
+        # garbage collection (tests/test_fastpath_release.py)
+        self.receive = _Receive(self)
 
     def take_over(self) -> deque | None:
         """The inbox the reader reads from now on, or None while the stock path must go on
@@ -201,6 +207,29 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)  # queues the disconnect: wakes the reader
         self.given_back = True
+
+
+class _Receive:
+    """The ASGI `receive` of a FastWebSocketProtocol, holding it weakly (see __init__)."""
+
+    __slots__ = ("__weakref__", "_proto")
+
+    def __init__(self, proto: FastWebSocketProtocol) -> None:
+        self._proto = weakref.ref(proto)
+
+    @property
+    def __self__(self) -> FastWebSocketProtocol | None:
+        return self._proto()
+
+    def __call__(self):
+        proto = self._proto()
+        if proto is None:  # nobody holds the connection any more: it is gone
+            return _disconnected()
+        return WebSocketsSansIOProtocol.receive(proto)
+
+
+async def _disconnected():
+    return {"type": "websocket.disconnect", "code": 1006}
 
 
 def _at_frame_boundary(conn) -> bool:
