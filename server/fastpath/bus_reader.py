@@ -231,7 +231,9 @@ class BusReaderMixin:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("bus: legacy channel %s lost (%s), resubscribing", self.channel, exc)
+                # retried every 0.5 s at most: said once per outage, not twice a second
+                level = logging.WARNING if delay == RETRY_FIRST else logging.DEBUG
+                log.log(level, "bus: legacy channel %s lost (%s), resubscribing", self.channel, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
             finally:
