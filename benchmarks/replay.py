@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import random
 import signal
 import statistics
 import subprocess
-import threading
 import time
 import uuid
 from datetime import datetime
@@ -282,7 +280,6 @@ async def storm_on_own_node(
         }
     )
     spy = None
-    log_tail = drain(node.proc)  # an unread pipe would block the node once 64 KB of log fill it
     try:
         await node.wait_ready(timeout=60)
         if pin:
@@ -301,10 +298,11 @@ async def storm_on_own_node(
         before = process_cpu(node.proc.pid)
         result = await storm(node.url, staff["access_token"], user, watcher, clients, replay)
         result["server_cpu_s"] = process_cpu(node.proc.pid) - before
-        result["node_log"] = list(log_tail)
+        log_tail = node.output().splitlines()[-40:]  # the node writes its log to a file
+        result["node_log"] = log_tail
         return result
     except BaseException:
-        print("node log tail:", *log_tail, sep="\n  ")
+        print("node log tail:", *node.output().splitlines()[-40:], sep="\n  ")
         raise
     finally:
         if spy is not None:
@@ -319,18 +317,6 @@ async def storm_on_own_node(
 
 
 SERVER_CPU, GENERATOR_CPU = 0, 1
-
-
-def drain(proc: subprocess.Popen, keep: int = 40) -> collections.deque:
-    """Read a child's output in a thread; the last `keep` lines."""
-    tail: collections.deque = collections.deque(maxlen=keep)
-
-    def read() -> None:
-        for raw in proc.stdout:
-            tail.append(raw.decode(errors="replace").rstrip())
-
-    threading.Thread(target=read, daemon=True).start()
-    return tail
 
 
 def spy_command() -> str:

@@ -7,6 +7,7 @@ The `server` fixture is parametrized: every test that uses it runs on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -119,3 +120,19 @@ async def sio_client(server):
     yield connect
     for client in clients:
         await client.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries what the node processes alive at that moment logged as
+    errors: a server-side `internal_error` is then diagnosable from the CI log alone."""
+    from tests.harness import NodeProcess
+
+    report = yield
+    if report.failed:
+        for node in list(NodeProcess.live):
+            with contextlib.suppress(OSError):
+                errors = node.errors()
+                if errors:
+                    report.sections.append((f"node {node.url} errors", errors))
+    return report

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
+import weakref
 from collections import defaultdict
 from typing import Any
 
@@ -126,6 +127,8 @@ class InProcessServer:
 class NodeProcess:
     """A server node in its own process (scale-out and CLI tests)."""
 
+    live: weakref.WeakSet[NodeProcess] = weakref.WeakSet()  # for failure reports (conftest)
+
     def __init__(self, env: dict[str, str], *, drain_seconds: int = 10) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -154,6 +157,20 @@ class NodeProcess:
             stdout=self._logfile,
             stderr=subprocess.STDOUT,
         )
+        NodeProcess.live.add(self)
+
+    def errors(self, most: int = 3000) -> str:
+        """The node's ERROR lines and tracebacks (the end of them), for a failure report."""
+        keep: list[str] = []
+        inside = False
+        for line in self.output().splitlines():
+            if " ERROR " in line or line.startswith("Traceback"):
+                inside = True
+            elif inside and not line.startswith((" ", "\t")) and "Error" not in line[:80]:
+                inside = False
+            if inside:
+                keep.append(line)
+        return "\n".join(keep)[-most:]
 
     def output(self) -> str:
         """Everything the node printed so far (for assertions and failure messages)."""

@@ -11,8 +11,8 @@ docs/performance.md):
   (docs/conformance.md).
 Event handlers still run concurrently (`async_handlers=True`, the stock default): a slow
 handler (a database write) never delays the next event of the same socket, which is what
-Roomcast's namespaces rely on; but a handler runs inline until it first waits and gets a task
-only then (`eager.py`), so one that never waits costs no task.
+Roomcast's namespaces rely on; each handler runs in a task of its own (`eager.py`), as in
+stock python-socketio with `async_handlers=True`.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ class FastAsyncServer(socketio.AsyncServer):
             self.logger.warning("%s is not connected to namespace %s", sid, namespace)
             return
         if self.async_handlers:
-            # inline until the handler first waits, then in a task of its own (eager.py)
+            # in a task of its own (eager.py)
             eager.start(self._handle_event_internal(self, sid, eio_sid, data, namespace, id))
         else:
             await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)

@@ -258,7 +258,7 @@ class _Inline:
     """A Socket.IO message handled straight from `data_received` while the reader is idle.
 
     The reader would be woken only to pass the message on: here the Socket.IO layer runs at
-    once (eager.start: inline until it first waits). If that waits (a CONNECT's handler), the
+    once, in a task of its own (eager.start). Until that task is done (a CONNECT's handler), the
     next messages queue up for the reader, which lets this one finish first: a socket's
     packets are still taken one after another, in order.
     """
