@@ -48,16 +48,22 @@ export function startAlerts({ client, open, bus }) {
     );
   }
 
-  // The list over REST: on the first connect, and again after a gap in the replay.
+  // The list over REST: on the first connect, and again after a gap in the replay. Alerts
+  // pushed while that request is in flight may be missing from its answer: they are kept.
+  let arriving = null;
   const sock = open("/alerts", async () => {
+    const live = (arriving = new Map());
     try {
       const { items } = await client.get("/alerts?limit=100");
       alerts.clear();
       for (const a of items) alerts.set(a.id, a);
+      for (const [id, a] of live) if (!alerts.has(id)) alerts.set(id, a);
       render();
       showError("alerts-error", null);
     } catch (err) {
       showError("alerts-error", err);
+    } finally {
+      if (arriving === live) arriving = null;
     }
   });
   sock.on("unread_count", ({ count }) => {
@@ -67,6 +73,7 @@ export function startAlerts({ client, open, bus }) {
   });
   sock.on("breach_alert", ({ message: alert }) => {
     alerts.set(alert.id, alert);
+    if (arriving) arriving.set(alert.id, alert);
     render();
   });
   sock.on("alert_update", ({ alert_id: id, update_type: kind }) => {
