@@ -107,8 +107,8 @@ class InProcessServer:
     async def start(self) -> None:
         # CPython 3.11.7 can fail Sanic's start-up (it compiles its router) with "SystemError:
         # AST constructor recursion depth mismatch" (seen twice in CI), presumably when a garbage
-        # collection runs Python
-        # finalizers during the AST conversion, deep in this suite's stack (not proven).
+        # collection runs Python finalizers during the AST conversion, deep in this suite's
+        # stack (not proven).
         # No collection during the start-up: a few hundred milliseconds.
         collecting = gc.isenabled()
         gc.disable()
