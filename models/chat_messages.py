@@ -95,6 +95,4 @@ async def post_message(
         return existing, False
     if not caller.is_guest:  # the session knows the author's brief: no read of the user
         object.__setattr__(message, "_author_brief", caller.brief())
-    elif message.author_id is not None:
-        await message.fetch_related("author")
     return message, True

@@ -201,8 +201,6 @@ class NodeProcess:
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"node did not become ready in {timeout} s:\n{self.output()[-4000:]}")
 
-    log = output  # the fault tests' spelling
-
     def kill(self) -> None:
         """`kill -9`."""
         self.proc.send_signal(signal.SIGKILL)

@@ -60,6 +60,18 @@ async def run(
     return proc.returncode, out.decode(errors="replace")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+async def run_in_chromium(server: JsServer, script: str, timeout: float) -> tuple[int, str]:
+    """Run a playwright-core script of frontend_client/testing/ against `server` in Debian's
+    chromium, headless, screenshots into tests/artifacts/; (exit code, output)."""
+    env = {**node_env(server), "CHROMIUM_PATH": str(CHROMIUM), "ROOMCAST_ARTIFACTS": str(ARTIFACTS)}
+    env.pop("DISPLAY", None)  # headless only
+    return await run("node", f"testing/{script}", cwd=CLIENT_DIR, env=env, timeout=timeout)
+
+
 @dataclass
 class JsServer:
     url: str

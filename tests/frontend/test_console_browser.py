@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.frontend.conftest import CLIENT_DIR, node_env, run
+from tests.frontend.conftest import CHROMIUM, run_in_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 E2E_TIMEOUT = 240
 
 
@@ -30,15 +28,7 @@ E2E_TIMEOUT = 240
     not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install -y chromium)"
 )
 async def test_the_console_for_two_people(js_server, node_modules):
-    env = {
-        **node_env(js_server),
-        "CHROMIUM_PATH": str(CHROMIUM),
-        "ROOMCAST_ARTIFACTS": str(ARTIFACTS),
-    }
-    env.pop("DISPLAY", None)  # headless only
-    code, out = await run(
-        "node", "testing/console.e2e.js", cwd=CLIENT_DIR, env=env, timeout=E2E_TIMEOUT
-    )
+    code, out = await run_in_chromium(js_server, "console.e2e.js", timeout=E2E_TIMEOUT)
     assert code == 0, f"console end-to-end failed:\n{out}"
     result = json.loads(next(line for line in out.splitlines() if line.startswith('{"ok"')))
     assert len(result["screenshots"]) == 5

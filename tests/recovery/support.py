@@ -14,7 +14,6 @@ import httpx
 import socketio
 
 from tests.harness import SECRET, NodeProcess, create_schema
-from tests.redis_server import RedisServer
 
 API = "/api/v1"
 
@@ -97,9 +96,6 @@ def position(recovery: dict, stream: str) -> dict:
 
 def offsets(events: list[dict], stream: str) -> list[int]:
     return [e["_stream"][stream]["o"] for e in events]
-
-
-OwnRedis = RedisServer  # the recovery tests' name for it
 
 
 async def own_node(tmp: str, **env: str) -> NodeProcess:

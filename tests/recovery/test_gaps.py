@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.recovery.support import (
-    OwnRedis,
     Recorder,
     make_staff,
     own_node,
@@ -18,12 +17,13 @@ from tests.recovery.support import (
     post_alert,
     register,
 )
+from tests.redis_server import RedisServer
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 async def test_trimmed_history_is_a_gap(backend):
     tmp = tempfile.mkdtemp(prefix="roomcast-gap-")
-    redis = OwnRedis()
+    redis = RedisServer()
     env = {"ROOMCAST_HISTORY_SIZE": "10"}
     if backend == "redis":
         await redis.start()
@@ -59,7 +59,7 @@ async def test_trimmed_history_is_a_gap(backend):
 
 async def test_redis_restart_changes_the_epoch_and_is_a_gap():
     tmp = tempfile.mkdtemp(prefix="roomcast-epoch-")
-    redis = OwnRedis()
+    redis = RedisServer()
     await redis.start()
     node = await own_node(tmp, ROOMCAST_REDIS_URL=redis.url)
     try:

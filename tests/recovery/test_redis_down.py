@@ -9,7 +9,6 @@ import tempfile
 import httpx
 
 from tests.recovery.support import (
-    OwnRedis,
     Recorder,
     make_staff,
     own_node,
@@ -17,11 +16,12 @@ from tests.recovery.support import (
     post_alert,
     register,
 )
+from tests.redis_server import RedisServer
 
 
 async def test_an_emit_redis_did_not_store_makes_the_next_recovery_a_gap():
     tmp = tempfile.mkdtemp(prefix="roomcast-down-")
-    redis = OwnRedis(keep_in=tempfile.mkdtemp(prefix="roomcast-down-redis-"))
+    redis = RedisServer(keep_in=tempfile.mkdtemp(prefix="roomcast-down-redis-"))
     await redis.start()
     node = await own_node(tmp, ROOMCAST_REDIS_URL=redis.url)
     watcher = Recorder("/alerts")

@@ -244,7 +244,7 @@ async def _sigterm_of_a_node_with_300_joined_sockets(cluster, fault_db):
     for slug in by_room:
         for node in (a, b):
             assert ids(await present_on(node.url, observer_token, slug)) == expected
-    log = c.log()
+    log = c.output()
     drained = re.search(r"drained (\d+) handlers in ([\d.]+) s \((\d+) running", log)
     assert drained, log[-3000:]
     assert "pool is closing" not in log and "Traceback" not in log, log[-3000:]
