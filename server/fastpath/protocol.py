@@ -22,6 +22,8 @@ Server side (`SpecEngineServer`):
 * a polling POST is answered `ok` (stock `OK`).
 
 Socket side (`SpecSocket`, the base of FastSocket):
+* (not a protocol rule) the websocket upgrade empties the handshake's environ once accepted
+  (fastpath/environ.py: per connection memory);
 * a second GET while one is waiting closes the session: the waiting GET gets the CLOSE
   packet, the second one 400 (stock: both wait, the first takes whatever comes next);
 * a POST body that is not a valid payload closes the session with 400 (stock answers OK and
@@ -37,6 +39,8 @@ import urllib.parse
 import engineio
 from engineio import async_socket, exceptions, packet
 from engineio.async_drivers import asgi as asgi_driver
+
+from server.fastpath.environ import shed as shed_environ
 
 _SEPARATOR = "\x1e"
 _MAX_TYPE = packet.NOOP
@@ -72,6 +76,21 @@ class SpecSocket(async_socket.AsyncSocket):
             return await super().handle_get_request(environ)
         finally:
             self.polling = False
+
+    async def _upgrade_websocket(self, environ):
+        factory = self.server._async["websocket"]
+        if self.upgraded or factory is not asgi_driver.WebSocket:
+            return await super()._upgrade_websocket(environ)
+        # Stock's `ws(environ)` (asgi_driver.WebSocket.__call__) inline, so that the request
+        # is shed once the websocket is accepted: this coroutine, the engine's and uvicorn's
+        # run for the connection's whole life and would keep it (fastpath/environ.py).
+        ws = factory(self._websocket_handler, self.server)
+        ws.asgi_receive = environ["asgi.receive"]
+        ws.asgi_send = environ["asgi.send"]
+        await ws.asgi_send({"type": "websocket.accept"})
+        shed_environ(environ)
+        await self._websocket_handler(ws)
+        return ""  # as stock: nothing more to send
 
     async def handle_post_request(self, environ):
         length = int(environ.get("CONTENT_LENGTH", "0"))

@@ -28,6 +28,7 @@ from socketio import packet as sio_packet
 from server.errors import BadRequest
 from server.fastpath import eager, jsonmod
 from server.fastpath.delivery import encode_ack
+from server.fastpath.environ import kept as kept_environ
 from server.fastpath.limits import install_queue
 from server.fastpath.packets import PacketPolicy
 from server.fastpath.protocol import SpecEngineServer
@@ -165,6 +166,8 @@ class FastAsyncServer(socketio.AsyncServer):
 
     async def _handle_eio_connect(self, eio_sid, environ):
         await super()._handle_eio_connect(eio_sid, environ)
+        # the keys a namespace CONNECT reads, not the whole request (fastpath/environ.py)
+        self.environ[eio_sid] = kept_environ(environ)
         # An Engine.IO session that never connects a namespace holds a descriptor for
         # nothing: closed after connect_timeout (socket.io's connectTimeout, 45 s).
         asyncio.get_running_loop().call_later(self.connect_timeout, self._connect_due, eio_sid)
