@@ -8,7 +8,8 @@ clients to /bench with a bench token (each joins its `user:` room and the bench 
 s1) and reports, per connection:
 
 * the RSS delta (a pass without tracemalloc, which would inflate it), as the s1 figure;
-* the tracemalloc diff (tracing starts at the first snapshot), grouped by allocation site (file:line), in bytes per connection;
+* the tracemalloc diff (tracing starts at the first snapshot), grouped by allocation site
+  (file:line), in bytes per connection;
 * the gc-tracked objects per connection, by type.
 
 The server is a child process with a SIGUSR1 handler that writes a snapshot (and an object
@@ -21,7 +22,6 @@ import argparse
 import asyncio
 import json
 import linecache
-import os
 import signal
 import subprocess
 import sys
@@ -111,13 +111,16 @@ class Server:
         raise RuntimeError("server did not listen")
 
     async def dump(self) -> dict:
+        return await asyncio.to_thread(self._dump)
+
+    def _dump(self) -> dict:
         census = Path(str(self.out) + ".census")
         census.unlink(missing_ok=True)
         self.proc.send_signal(signal.SIGUSR1)
         for _ in range(1200):
             if census.exists():
                 return json.loads(census.read_text())
-            await asyncio.sleep(0.05)
+            time.sleep(0.05)
         raise RuntimeError("no snapshot")
 
     def stop(self) -> None:
@@ -241,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     t0 = time.monotonic()
     asyncio.run(amain(args))

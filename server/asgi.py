@@ -5,6 +5,7 @@ Run it with the options of `UVICORN_OPTIONS` (`roomcast serve` does); on the com
     uvicorn --factory server.asgi:create --loop uvloop --no-proxy-headers \\
         --http server.connguard:GuardedHttpToolsProtocol \\
         --ws server.fastpath.wsreceive:FastWebSocketProtocol --ws-per-message-deflate false \\
+        --ws-ping-interval 0 \\
         --no-access-log --timeout-graceful-shutdown 10
 
 Why (docs/performance.md has the figures): uvloop and httptools are the fastest loop and HTTP
@@ -34,6 +35,10 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # uvicorn's websockets-sansio protocol with a fast frame parser (server/fastpath/wsreceive)
     "ws": "server.fastpath.wsreceive:FastWebSocketProtocol",
     "ws_per_message_deflate": False,
+    # no websocket-level keepalive pings: Engine.IO pings every socket itself (and closes it
+    # when no PONG comes), as Node's socket.io does; uvicorn's ping is a second loop timer
+    # per connection (~540 bytes) and a second ping every 20 s for nothing
+    "ws_ping_interval": None,
     "access_log": False,
 }
 
@@ -47,6 +52,8 @@ def uvicorn_flags(drain_seconds: int = 10) -> list[str]:
     deflate = "true" if o["ws_per_message_deflate"] else "false"
     flags = ["--loop", o["loop"], "--http", o["http"], "--ws", o["ws"]]
     flags += ["--ws-per-message-deflate", deflate]
+    if not o["ws_ping_interval"]:
+        flags += ["--ws-ping-interval", "0"]
     if not o["access_log"]:
         flags.append("--no-access-log")
     flags += ["--timeout-graceful-shutdown", str(drain_seconds)]

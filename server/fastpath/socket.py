@@ -297,6 +297,10 @@ class _Inline:
             sock.server.logger.info("Receive error -- socket is closed")
         except Exception:
             sock.server.logger.exception("Unknown receive error")
+        finally:
+            # this task is the pending one (a new one starts only once it is done): an idle
+            # socket does not keep its last finished task, context and all (~600 bytes)
+            self.pending = None
 
 
 class _Watchdog:
