@@ -65,6 +65,14 @@ class SpecSocket(async_socket.AsyncSocket):
 
     async def handle_get_request(self, environ):
         connections = environ.get("HTTP_CONNECTION", "").lower()
+        if (
+            environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+            and "websocket" in self.upgrade_protocols
+            and "upgrade" in [part.strip() for part in connections.split(",")]
+        ):
+            # stock's upgrade branch, taken here: the stock method's coroutine frame would
+            # live as long as the websocket (~250 bytes per connection)
+            return await self._upgrade_websocket(environ)
         if "upgrade" in connections or self.upgrading or self.upgraded:
             return await super().handle_get_request(environ)
         if self.polling:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from urllib.parse import parse_qs
 
 import socketio
 from engineio import async_socket
@@ -68,18 +67,6 @@ def _parse_event(text: str):
 class FastEngineServer(SpecEngineServer):
     max_queue_bytes = 0  # the outgoing byte bound per socket (limits.ByteQueue); 0: none
     rc_metrics = None
-
-    async def handle_request(self, *args, **kwargs):
-        # A POST for a session that is closed but not yet collected: stock `_get_socket`
-        # raises KeyError('Session is disconnected') there, an HTTP 500. Forget the session
-        # first, so the request gets stock's answer to an unknown session (400).
-        scope = args[0] if args else None
-        if isinstance(scope, dict) and scope.get("method") == "POST":
-            sid = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sid")
-            sock = self.sockets.get(sid[0]) if sid else None
-            if sock is not None and sock.closed:
-                del self.sockets[sid[0]]
-        return await super().handle_request(*args, **kwargs)
 
     async def _trigger_event(self, event, *args, **kwargs):
         if event == "connect":
