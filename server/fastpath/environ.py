@@ -32,6 +32,12 @@ KEPT = (
 )
 
 
+# ASGI scope keys read only while the handshake is answered (engineio's translate_request,
+# the refusal path's `websocket.http.response` extension); uvicorn's own logging reads
+# client, path and query string, which stay
+HANDSHAKE_ONLY = ("asgi", "extensions", "raw_path", "state", "subprotocols")
+
+
 def kept(environ: dict) -> dict:
     """The part of a handshake's environ a socket keeps for its namespace CONNECTs."""
     small = {key: environ[key] for key in KEPT if key in environ}
@@ -48,9 +54,11 @@ def kept(environ: dict) -> dict:
 
 def shed(environ: dict) -> None:
     """Empty a websocket's handshake environ once accepted (nothing reads it afterwards: the
-    socket's CONNECTs read `kept`), and the header list of its ASGI scope (read only by the
-    handshake: translate_request and the front door's origin check)."""
+    socket's CONNECTs read `kept`), and of its ASGI scope what only the handshake reads (the
+    headers: translate_request and the front door's origin check; HANDSHAKE_ONLY)."""
     scope = environ.get("asgi.scope")
     environ.clear()
     if scope is not None and scope.get("type") == "websocket":
-        scope["headers"] = []
+        scope["headers"] = ()
+        for key in HANDSHAKE_ONLY:
+            scope.pop(key, None)

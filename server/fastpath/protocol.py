@@ -63,16 +63,20 @@ class SpecSocket(async_socket.AsyncSocket):
     # frame on the new websocket).
     polling = False
 
-    async def handle_get_request(self, environ):
+    def handle_get_request(self, environ):
+        # Not a coroutine itself: it returns the one the caller awaits (stock's callers
+        # `await` it). A websocket's upgrade coroutine then runs without this method's frame,
+        # nor the stock method's, living as long as the connection (~500 bytes each).
         connections = environ.get("HTTP_CONNECTION", "").lower()
         if (
             environ.get("HTTP_UPGRADE", "").lower() == "websocket"
             and "websocket" in self.upgrade_protocols
             and "upgrade" in [part.strip() for part in connections.split(",")]
         ):
-            # stock's upgrade branch, taken here: the stock method's coroutine frame would
-            # live as long as the websocket (~250 bytes per connection)
-            return await self._upgrade_websocket(environ)
+            return self._upgrade_websocket(environ)  # stock's upgrade branch
+        return self._handle_get(environ, connections)
+
+    async def _handle_get(self, environ, connections: str):
         if "upgrade" in connections or self.upgrading or self.upgraded:
             return await super().handle_get_request(environ)
         if self.polling:
