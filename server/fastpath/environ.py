@@ -14,20 +14,17 @@ host), and the engine's own environ is emptied once the websocket is accepted.
 
 from __future__ import annotations
 
-# read by server/identity.py and server/sockets.py, plus the request line and scheme (cheap:
-# references to strings that exist anyway)
+# read by server/identity.py (token: query string, cookie; client address: the scope's
+# `client`, forwarded headers from trusted proxies) and server/sockets.py (origin, host).
+# Not REMOTE_ADDR: engineio fakes it as 127.0.0.1 under ASGI (the scope has the real one). A
+# dict of up to five keys is the smallest table (8 slots), so nothing else is kept.
 KEPT = (
-    "REQUEST_METHOD",
-    "PATH_INFO",
     "QUERY_STRING",
-    "REMOTE_ADDR",
-    "wsgi.url_scheme",
     "HTTP_COOKIE",
     "HTTP_ORIGIN",
     "HTTP_HOST",
     "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PROTO",
     "HTTP_X_REAL_IP",
 )
 
