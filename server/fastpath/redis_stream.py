@@ -48,6 +48,7 @@ HEARD_WITHIN = 2.0  # /ready fails when our own heartbeat was not heard for this
 WAIT_WRITTEN = 1.0  # non-emit messages and joins wait at most this long for Redis
 BREAKER_SLOW = 0.5  # a write unanswered this long opens the breaker, as a failed one does
 STALE_AFTER = 1.5  # a node whose registrations are this old makes routing fall back to all
+HIGH_WATER = 4  # an outbox past 1/4 of its bound makes emits wait for the writer (below)
 
 
 KINDS = {kind: kind.decode() for kind in (EMIT, ROUTED, PACKET, TARGETED, HEARTBEAT, JOIN, LEAVE)}
@@ -76,6 +77,9 @@ class RedisStreamBusMixin(BusReaderMixin):
         self.stream_maxlen = stream_maxlen
         self.lease_ms = int(lease_seconds * 1000)
         self.outbox = Outbox(max_messages=outbox_messages, max_bytes=outbox_bytes)
+        # past either mark an emit waits for the writer's next batch (while Redis answers)
+        self._high_messages = max(MAX_BATCH, outbox_messages // HIGH_WATER)
+        self._high_bytes = outbox_bytes // HIGH_WATER
         self.bus_stats = BusStats()
         self._own_stream = f"{stream}:to:{self.host_id}"
         self._batch = self._register = None
@@ -106,8 +110,7 @@ class RedisStreamBusMixin(BusReaderMixin):
         if "\0" in key or "\x1e" in key or "\0" in namespace or "\x1e" in namespace:
             log.error("bus: room or namespace with a NUL or \\x1e not sent: %r %r", namespace, key)
             return None
-        tail = f"\0{KINDS[kind]}\0{namespace}\0{key}\0{data}"
-        seq = self.outbox.put(tail, len(tail) + 64)
+        seq = self.outbox.put(f"\0{KINDS[kind]}\0{namespace}\0{key}\0{data}")
         if seq is None:
             method = what.get("method") if isinstance(what, dict) else kind.decode()
             self._report_drop(method)
@@ -119,6 +122,20 @@ class RedisStreamBusMixin(BusReaderMixin):
         seq = self._enqueue_entry(JOIN if joined else LEAVE, namespace, room, "")
         if seq is not None:
             self._last_reg_seq = seq
+
+    def _outbox_high(self) -> bool:
+        outbox = self.outbox
+        return len(outbox) >= self._high_messages or outbox.bytes >= self._high_bytes
+
+    async def _keep_pace(self) -> None:
+        """A burst of emits that outruns the writer while Redis takes writes waits for the
+        writer's next batch: the bound is there for outages, not for bursts. An emit loop
+        that never awaits I/O (a room held only by other nodes: local delivery never paces
+        it) would otherwise fill the outbox before the writer ran once. While the breaker is
+        open nothing waits: the outbox keeps what it can, as documented."""
+        while self._outbox_high() and not self.bus_open():
+            if not await self.wait_written(self.outbox.written + 1, BREAKER_SLOW):
+                return
 
     def _report_drop(self, method) -> None:
         dropped = self.outbox.dropped
