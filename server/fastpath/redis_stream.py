@@ -42,6 +42,7 @@ from server.fastpath.outbox import Outbox
 log = logging.getLogger("roomcast.bus")
 
 MAX_BATCH = 4096  # entries per Lua call (a burst of emits crosses in few round trips)
+MAX_BURST = 16384  # ... and while more than MAX_BATCH wait (fewer, longer pauses of a burst)
 RETRY_FIRST, RETRY_MAX = 0.02, 0.5
 HEARTBEAT_EVERY = 0.5
 HEARD_WITHIN = 2.0  # /ready fails when our own heartbeat was not heard for this long
@@ -77,7 +78,7 @@ class RedisStreamBusMixin(BusReaderMixin):
         self.stream_maxlen = stream_maxlen
         self.lease_ms = int(lease_seconds * 1000)
         self.outbox = Outbox(max_messages=outbox_messages, max_bytes=outbox_bytes)
-        # past either mark an emit waits for the writer's next batch (while Redis answers)
+        # past either mark an emit waits for the writer (while Redis answers): _keep_pace
         self._high_messages = max(MAX_BATCH, outbox_messages // HIGH_WATER)
         self._high_bytes = outbox_bytes // HIGH_WATER
         self.bus_stats = BusStats()
@@ -123,18 +124,19 @@ class RedisStreamBusMixin(BusReaderMixin):
         if seq is not None:
             self._last_reg_seq = seq
 
-    def _outbox_high(self) -> bool:
-        outbox = self.outbox
-        return len(outbox) >= self._high_messages or outbox.bytes >= self._high_bytes
-
     async def _keep_pace(self) -> None:
-        """A burst of emits that outruns the writer while Redis takes writes waits for the
-        writer's next batch: the bound is there for outages, not for bursts. An emit loop
-        that never awaits I/O (a room held only by other nodes: local delivery never paces
-        it) would otherwise fill the outbox before the writer ran once. While the breaker is
-        open nothing waits: the outbox keeps what it can, as documented."""
-        while self._outbox_high() and not self.bus_open():
-            if not await self.wait_written(self.outbox.written + 1, BREAKER_SLOW):
+        """Called by an emit past the high-water mark. A burst of emits that outruns the
+        writer while Redis takes writes waits until the writer brought the outbox down to
+        half the mark: the bound is there for outages, not for bursts. An emit loop that
+        never awaits I/O (a room held only by other nodes: local delivery never paces it)
+        would otherwise fill the outbox before the writer ran once. One pause per half a
+        mark, not one per batch: every pause lets each socket writer run with what it has.
+        While the breaker is open nothing waits: the outbox keeps what it can, as
+        documented."""
+        outbox = self.outbox
+        low_messages, low_bytes = self._high_messages // 2, self._high_bytes // 2
+        while (len(outbox) > low_messages or outbox.bytes > low_bytes) and not self.bus_open():
+            if not await self.wait_written(outbox.written + 1, BREAKER_SLOW):
                 return
 
     def _report_drop(self, method) -> None:
@@ -213,7 +215,8 @@ class RedisStreamBusMixin(BusReaderMixin):
         head += [int(STALE_AFTER * 1000), self.stream_maxlen]
         while True:
             await outbox.wait_nonempty()
-            batch = outbox.peek(MAX_BATCH)
+            queued = len(outbox)
+            batch = outbox.peek(MAX_BATCH if queued <= MAX_BATCH else min(queued, MAX_BURST))
             self._write_started = time.monotonic()
             try:
                 self._writer_client()
