@@ -67,10 +67,10 @@ class Outbox:
         """At its count bound (the byte bound is judged per message, in `put`)."""
         return len(self._items) >= self.max_messages
 
-    def put(self, tail: str) -> int | None:
-        """Queue the entry `f"{seq}{tail}"`; the seq, or None when the bound refuses."""
+    def put(self, entry: str) -> int | None:
+        """Queue `entry`, which starts with the next seq (`accepted + 1`: the caller formats
+        it whole, one string built per message); the seq, or None when the bound refuses."""
         seq = self.accepted + 1
-        entry = f"{seq}{tail}"
         nbytes = len(entry) + OVERHEAD
         items = self._items
         if len(items) >= self.max_messages or self.bytes + nbytes > self.max_bytes:

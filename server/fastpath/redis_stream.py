@@ -111,7 +111,8 @@ class RedisStreamBusMixin(BusReaderMixin):
         if "\0" in key or "\x1e" in key or "\0" in namespace or "\x1e" in namespace:
             log.error("bus: room or namespace with a NUL or \\x1e not sent: %r %r", namespace, key)
             return None
-        seq = self.outbox.put(f"\0{KINDS[kind]}\0{namespace}\0{key}\0{data}")
+        outbox = self.outbox
+        seq = outbox.put(f"{outbox.accepted + 1}\0{KINDS[kind]}\0{namespace}\0{key}\0{data}")
         if seq is None:
             method = what.get("method") if isinstance(what, dict) else kind.decode()
             self._report_drop(method)
