@@ -42,7 +42,7 @@ from server.fastpath.outbox import Outbox
 log = logging.getLogger("roomcast.bus")
 
 MAX_BATCH = 4096  # entries per Lua call (a burst of emits crosses in few round trips)
-MAX_BURST = 16384  # ... and while more than MAX_BATCH wait (fewer, longer pauses of a burst)
+MAX_BURST = 16384  # entries per Lua call while more than MAX_BATCH wait (a backlog: fewer calls)
 RETRY_FIRST, RETRY_MAX = 0.02, 0.5
 HEARTBEAT_EVERY = 0.5
 HEARD_WITHIN = 2.0  # /ready fails when our own heartbeat was not heard for this long
