@@ -16,13 +16,13 @@ It keeps the interface python-engineio uses on `sock.queue` after an upgrade (`p
   only then a task waits for `writable` and flushes on resume;
 * a `None` ends it: what was put before is written, nothing after, then the websocket is
   closed (`ws.close()`, the close frame after the queued frames), as the writer did;
-* an exception while writing is swallowed as the writer's (`ws_writer`) and closes the socket.
+* an exception while framing or writing a packet is swallowed as the writer's (`ws_writer`)
+  and closes the socket.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 from server.fastpath.swallowed import swallowed
 from server.fastpath.wsdirect import _OPEN, MAX_BATCH_BYTES, frame_of
@@ -58,7 +58,9 @@ class FlushQueue:
         self.sock, self.proto, self.ws = sock, proto, ws
         self.limit = limit  # 0: no bound (no max_queue_bytes configured)
         self.on_overflow = on_overflow
-        self.pending: deque = deque()
+        # frames, not packets: built once per packet (shared by an emit's recipients), and
+        # joined as they are; a list, lighter per socket than a deque
+        self.pending: list[bytes] = []
         self.bytes = 0
         self.overflowed = False
         self.scheduled = False  # a flush is due (or a task waits for `writable` to flush)
@@ -90,16 +92,26 @@ class FlushQueue:
             self.sock.direct_proto = None  # wsdirect.write_now: nothing jumps ahead now
             self.closer = _spawn(self._close())
             return
-        if self.overflowed:
-            return  # the socket is being dropped: hold nothing more for it
-        data = pkt.data
-        size = len(data) + 64 if data.__class__ in (str, bytes, bytearray) else 64  # packet_bytes
+        try:
+            frame = frame_of(pkt)
+        except Exception as exc:
+            swallowed("ws_writer", exc)  # the socket closes; logged once per cause, counted
+            self._discard()
+            self.put_nowait(None)
+            return
+        self.put_frame(frame)
+
+    def put_frame(self, frame: bytes) -> None:
+        """Queue a packet's frame (delivery.enqueue builds it once for every recipient)."""
+        if self.ending or self.overflowed:
+            return  # ended, or being dropped: hold nothing more for it
+        size = len(frame) + 64  # as limits.packet_bytes: the payload plus a small overhead
         if self.limit and self.bytes + size > self.limit:
             self.overflowed = True
             self.on_overflow(self.bytes + size)
             return
         self.bytes += size
-        self.pending.append(pkt)
+        self.pending.append(frame)
         if not self.scheduled:
             self.scheduled = True
             self.call_soon(self.flush)
@@ -142,27 +154,25 @@ class FlushQueue:
                 if proto.disconnected or proto.close_sent or proto.conn.state is not _OPEN:
                     self._discard()  # the connection can no longer take them
                     return
-                frames = []
-                size = 0
-                taken = 0
-                for pkt in pending:
-                    frame = frame_of(pkt)
-                    frames.append(frame)
-                    size += len(frame)
-                    taken += 1
-                    if size >= MAX_BATCH_BYTES:
-                        break
-                proto.transport.write(frames[0] if taken == 1 else b"".join(frames))
-                if taken == len(pending):
+                if len(pending) == 1:
+                    data = pending[0]
+                    pending.clear()
+                    self.bytes = 0
+                elif self.bytes <= MAX_BATCH_BYTES:
+                    data = b"".join(pending)
                     pending.clear()
                     self.bytes = 0
                 else:
-                    popleft = pending.popleft
-                    freed = 0
-                    for _ in range(taken):
-                        data = popleft().data
-                        freed += len(data) + 64 if data.__class__ in (str, bytes, bytearray) else 64
-                    self.bytes -= freed
+                    size = taken = 0
+                    for frame in pending:
+                        size += len(frame)
+                        taken += 1
+                        if size >= MAX_BATCH_BYTES:
+                            break
+                    data = b"".join(pending[:taken])
+                    del pending[:taken]
+                    self.bytes -= size + 64 * taken
+                proto.transport.write(data)
         except Exception as exc:
             swallowed("ws_writer", exc)  # the socket closes; logged once per cause, counted
             self._discard()
