@@ -14,7 +14,9 @@ import json
 import socket
 
 import pytest
+import websockets
 
+from server.asgi import UVICORN_OPTIONS
 from server.fastpath.limits import SLOW_CONSUMER
 from server.fastpath.wsflush import FlushQueue
 from tests.conftest import base_env
@@ -119,3 +121,47 @@ async def test_a_reader_that_stops_is_cut_at_the_byte_bound(node):
         assert not queue.pending and queue.bytes == 0
     after = await metric(node.url, "roomcast_limit_disconnects", f'reason="{SLOW_CONSUMER}"')
     assert after == before + 1
+
+
+@pytest.fixture(scope="module")
+async def deflate_node(tmp_path_factory):
+    """A server with per-message deflate on: frames differ per connection, so they cannot be
+    written directly (wsdirect.direct_protocol) and the socket keeps its writer task."""
+    UVICORN_OPTIONS["ws_per_message_deflate"] = True
+    try:
+        started = await start_node(
+            base_env(ROOMCAST_DATA_DIR=str(tmp_path_factory.mktemp("fl-deflate")))
+        )
+    finally:
+        UVICORN_OPTIONS["ws_per_message_deflate"] = False
+    yield started
+    await started.stop()
+
+
+async def test_the_asgi_path_keeps_its_writer_task_and_the_order(deflate_node):
+    sio = deflate_node.runtime.sio
+    ws_url = deflate_node.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url, compression="deflate") as ws:
+        assert (await asyncio.wait_for(ws.recv(), TIMEOUT)).startswith("0{")
+        await ws.send(f"40{NS},")
+        assert (await asyncio.wait_for(ws.recv(), TIMEOUT)).startswith(f"40{NS},")
+        await ws.send(f'42{NS},1["whoami"]')
+        answer = await asyncio.wait_for(ws.recv(), TIMEOUT)
+        sid = json.loads(answer[answer.index("[") :])[0]
+        sock = sio.eio.sockets[sio.manager.eio_sid_from_sid(sid, NS)]
+        assert sock.queue.__class__ is not FlushQueue and sock.direct_proto is None
+        writers = [
+            t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__name__", "") == "_ws_writer"
+        ]
+        assert len(writers) == 1
+        for seq in range(50):
+            await sio.emit("msg", {"seq": seq}, to=sid, namespace=NS)
+        seqs = []
+        while len(seqs) < 50:
+            message = await asyncio.wait_for(ws.recv(), TIMEOUT)
+            if message == "2":
+                await ws.send("3")
+                continue
+            seqs.append(json.loads(message[message.index("[") :])[1]["seq"])
+        assert seqs == list(range(50))
+    await asyncio.wait_for(writers[0], TIMEOUT)  # the writer ends with the connection
