@@ -153,6 +153,16 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         if self.outbox.written < self._last_reg_seq:
             await self.wait_written(self._last_reg_seq)
 
+    async def pre_connect(self, eio_sid, namespace):
+        # The same for the socket's own (sid) room: the CONNECT is answered once the registry
+        # has it, so an emit to the new sid from another node is routed here. Without it a
+        # client could learn its sid, and pass it on, before Redis had the room (seen in
+        # tests/test_fastpath.py "emit then a disconnect": the emits to it were dropped).
+        sid = await super().pre_connect(eio_sid, namespace)
+        if sid is not None and self.outbox.written < self._last_reg_seq:
+            await self.wait_written(self._last_reg_seq)
+        return sid
+
     # --- emits ---------------------------------------------------------------------------------
 
     async def emit(
