@@ -47,13 +47,18 @@ export function startChat({ client, user, open, bus }) {
     fill($("chat-rooms"), items, "No rooms you may enter.");
   };
 
+  // Messages of the room being joined that arrive before the join's answer (sent after the
+  // server entered us into the room, possibly after it read the history): kept, then shown.
+  let joining = null;
   async function switchTo(slug) {
+    const early = (joining = { slug, messages: [] });
     try {
       if (current && slugOf(current) !== slug) await sock.leave(slugOf(current));
       const joined = await sock.join(slug);
       current = joined.room;
       oldestId = joined.history.length ? joined.history[0].id : null;
       fill($("chat-messages"), joined.history.map(messageItem), `No messages in #${slug} yet: say hello.`);
+      for (const m of early.messages) addMessage(m); // addMessage skips what history had
       const list = $("chat-messages");
       list.scrollTop = list.scrollHeight;
       present.clear();
@@ -68,6 +73,8 @@ export function startChat({ client, user, open, bus }) {
       showError("chat-error", null);
     } catch (err) {
       showError("chat-error", err);
+    } finally {
+      if (joining === early) joining = null;
     }
   }
 
@@ -89,7 +96,10 @@ export function startChat({ client, user, open, bus }) {
     }
   }, { everyConnect: true }); // rooms are per connection: join again (the join replays)
   const here = (room) => current && slugOf(room) === slugOf(current);
-  sock.on("message", (m) => here(m.room) && addMessage(m));
+  sock.on("message", (m) => {
+    if (joining && slugOf(m.room) === joining.slug) joining.messages.push(m);
+    else if (here(m.room)) addMessage(m);
+  });
   sock.on("presence", ({ room, user: who, action }) => {
     if (!here(room)) return;
     if (action === "joined") present.set(key(who), who);

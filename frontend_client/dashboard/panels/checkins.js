@@ -45,6 +45,7 @@ export function startCheckins({ client, user, open, bus }) {
   }
 
   const setStatus = (id, status) => {
+    if (arriving) arriving.set(id, status);
     const member = members.get(id);
     if (!member) return;
     member.status = status;
@@ -53,15 +54,22 @@ export function startCheckins({ client, user, open, bus }) {
     member.flash = false;
   };
 
+  // The list over REST on connect: statuses pushed while it is in flight may be newer than
+  // its answer, so they are applied over it.
+  let arriving = null;
   const sock = open("/checkins", async () => {
+    const live = (arriving = new Map());
     try {
       const { items } = await client.get("/members?limit=100");
       members.clear();
       for (const m of items) members.set(m.id, m);
+      for (const [id, status] of live) if (members.has(id)) members.get(id).status = status;
       render();
       showError("checkins-error", null);
     } catch (err) {
       showError("checkins-error", err);
+    } finally {
+      if (arriving === live) arriving = null;
     }
   });
   $("checkins-filter").onchange = render;

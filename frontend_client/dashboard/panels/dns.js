@@ -120,11 +120,24 @@ export function startDns({ client, open }) {
     }
   }
 
+  // Record events of the zone that arrive while its subscribe is in flight may be newer than
+  // the answer's rows: they are applied over them, in order.
+  let arriving = null;
   async function subscribe(id) {
-    const { records: rows } = await sock.subscribe(id);
+    const early = (arriving = { zone: id, events: [] });
+    let rows;
+    try {
+      ({ records: rows } = await sock.subscribe(id));
+    } finally {
+      if (arriving === early) arriving = null;
+    }
     records.clear();
     editing.clear();
     for (const r of rows) records.set(r.id, r);
+    for (const [kind, value] of early.events) {
+      if (kind === "set") records.set(value.id, value);
+      else records.delete(value);
+    }
     $("dns-export-text").hidden = true;
     render();
   }
@@ -163,6 +176,7 @@ export function startDns({ client, open }) {
 
   // Staff sockets hear every zone: keep the selected one's events only.
   const live = (zone, record) => {
+    if (arriving && zone === arriving.zone) arriving.events.push(["set", record]);
     if (zone !== zoneId) return;
     records.set(record.id, record);
     if (editing.has(record.id)) return; // the editor keeps its version: saving will show the conflict
@@ -173,6 +187,7 @@ export function startDns({ client, open }) {
   sock.on("record_created", ({ zone_id: zone, record }) => live(zone, record));
   sock.on("record_updated", ({ zone_id: zone, record }) => live(zone, record));
   sock.on("record_deleted", ({ zone_id: zone, id }) => {
+    if (arriving && zone === arriving.zone) arriving.events.push(["delete", id]);
     if (zone !== zoneId) return;
     records.delete(id);
     editing.delete(id);
