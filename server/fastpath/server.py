@@ -18,6 +18,8 @@ stock python-socketio with `async_handlers=True`.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from urllib.parse import parse_qs
 
 import socketio
@@ -27,7 +29,7 @@ from socketio import packet as sio_packet
 
 from server.errors import BadRequest
 from server.fastpath import eager, jsonmod
-from server.fastpath.delivery import encode_ack
+from server.fastpath.delivery import encode_ack, message_packet
 from server.fastpath.limits import install_queue
 from server.fastpath.packets import PacketPolicy
 from server.fastpath.protocol import SpecEngineServer
@@ -36,6 +38,8 @@ from server.fastpath.wsdirect import write_now
 
 # strong references to the running event tasks (asyncio keeps only weak ones)
 _running: set = set()
+_UNSET = object()
+_MAX_TARGETS = 4096  # (namespace, event) pairs remembered by FastAsyncServer._target
 
 
 def _parse_event(text: str):
@@ -102,6 +106,7 @@ class FastAsyncServer(socketio.AsyncServer):
         **kwargs,
     ):
         kwargs.setdefault("json", jsonmod)
+        self._targets: dict = {}  # (namespace, event) -> coroutine function or None
         super().__init__(*args, **kwargs)
         self.eio.max_queue_bytes = max_queue_bytes
         self.connect_timeout = connect_timeout
@@ -199,15 +204,64 @@ class FastAsyncServer(socketio.AsyncServer):
             self.logger.warning("%s is not connected to namespace %s", sid, namespace)
             return
         if self.async_handlers:
+            owner = eager.claim()
+            if owner is not None and owner.release():
+                # this task was made for this one message (socket._Inline): the handler runs
+                # in it, and the socket's next message gets a task of its own (eager.py)
+                return await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
             # in a task of its own (eager.py)
             eager.start(self._handle_event_internal(self, sid, eio_sid, data, namespace, id))
         else:
             await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
 
+    def register_namespace(self, namespace_handler):
+        self._targets.clear()
+        return super().register_namespace(namespace_handler)
+
+    def on(self, event, handler=None, namespace=None):
+        self._targets.clear()
+        return super().on(event, handler=handler, namespace=namespace)
+
+    def _target(self, namespace: str, event: str):
+        """What the stock dispatch (`_trigger_event` -> `AsyncNamespace.trigger_event`) ends
+        up awaiting for a client event, as one coroutine function of (sid, *args); built once
+        per (namespace, event) and kept. None: leave it to the stock dispatch (handlers
+        registered with `on`, catch-alls, unknown events, plain functions)."""
+        key = (namespace, event)
+        target = self._targets.get(key, _UNSET)
+        if target is not _UNSET:
+            return target
+        target = None
+        ns = self.namespace_handlers.get(namespace)
+        if (
+            not self.handlers  # `@sio.on` handlers come first in the stock order
+            and isinstance(ns, socketio.AsyncNamespace)
+            and event not in self.reserved_events
+        ):
+            handler = getattr(ns, "on_" + event, None)
+            if handler is not None and inspect.iscoroutinefunction(handler):
+                if type(ns).trigger_event is socketio.AsyncNamespace.trigger_event:
+                    target = handler
+                else:
+                    # the namespace dispatches itself (namespaces.base: metrics, limits)
+                    target = functools.partial(ns.trigger_event, event)
+        if target is not None or len(self._targets) < _MAX_TARGETS:
+            # unknown names are remembered too (as None), but only so many: clients choose them
+            self._targets[key] = target
+        return target
+
     async def _handle_event_internal(self, server, sid, eio_sid, data, namespace, id):
-        # The stock method, with the ACK encoded by orjson in one step when it has no binary
-        # part (orjson refuses bytes, so success means a plain text packet).
-        r = await server._trigger_event(data[0], namespace, sid, *data[1:])
+        # The stock method, with python-socketio's dispatch per event replaced by a look-up
+        # (`_target`), and the ACK encoded by orjson in one step when it has no binary part
+        # (orjson refuses bytes, so success means a plain text packet).
+        target = self._target(namespace, data[0]) if server is self else None
+        if target is None:
+            r = await server._trigger_event(data[0], namespace, sid, *data[1:])
+        else:
+            try:
+                r = await target(sid, *data[1:])
+            except asyncio.CancelledError:  # as the stock dispatch
+                r = None
         if r != self.not_handled and id is not None:
             if r is None:
                 args = []
@@ -228,7 +282,7 @@ class FastAsyncServer(socketio.AsyncServer):
         sock = self.eio.sockets.get(eio_sid)
         if sock is None or sock.closed:
             return
-        message = eio_packet.Packet(eio_packet.MESSAGE, text)
+        message = message_packet(text)
         if not write_now(sock, message):
             sock.queue.put_nowait(message)
 
