@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import re
 from urllib.parse import parse_qs
 
 import socketio
@@ -42,29 +43,28 @@ _UNSET = object()
 _MAX_TARGETS = 4096  # (namespace, event) pairs remembered by FastAsyncServer._target
 
 
+# `2`, `/namespace,` (query cut off below), an ack id of at most 100 ASCII digits, then
+# the JSON array. Anything else -- an attachment count, an over-long id, other digits, no
+# payload -- does not match and goes to the stock decoder. One match instead of a Python loop
+# per character of the head.
+_EVENT_HEAD = re.compile(r"2(?:(/[^,]*),)?([0-9]{0,100})\[")
+
+
 def _parse_event(text: str):
     """(namespace, id, args) of a text EVENT packet, or None to let the stock decoder judge."""
-    pos = 1
-    namespace = None
-    if text[1:2] == "/":
-        comma = text.find(",", 1)
-        if comma == -1:
-            return None
-        namespace = text[1:comma].split("?", 1)[0]
-        pos = comma + 1
-    end = pos
-    while end < len(text) and text[end].isdigit() and end - pos < 100:
-        end += 1
-    if text[end : end + 1] != "[":
-        return None  # an attachment count, an over-long id, no payload: the stock decoder
-    ack_id = int(text[pos:end]) if end > pos else None
+    head = _EVENT_HEAD.match(text)
+    if head is None:
+        return None
+    namespace, digits = head.groups()
+    if namespace is not None and "?" in namespace:
+        namespace = namespace.split("?", 1)[0]
     try:
-        args = jsonmod.loads(text[end:])
+        args = jsonmod.loads(text[head.end() - 1 :])
     except ValueError:
         return None
     if args.__class__ is not list or not args:
         return None
-    return namespace, ack_id, args
+    return namespace, int(digits) if digits else None, args
 
 
 class FastEngineServer(SpecEngineServer):

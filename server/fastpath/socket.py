@@ -319,8 +319,9 @@ class _Inline:
             return False
         if not self.idle():
             return False
-        self.watch.last = self.watch.loop.time()
-        self.pending = eager.start_owned(self._message(data[1:]), self)
+        watch = self.watch
+        watch.last = watch.loop.time()
+        self.pending = eager.start_owned(self._message(data[1:]), self, watch.loop)
         return True
 
     async def _message(self, text: str) -> None:
