@@ -10,7 +10,7 @@ answered `internal_error` while the PostgreSQL pool grew). So every handler gets
 as in stock python-socketio (`async_handlers=True`); the receive path's other savings stay.
 
 One task per event, not two: a message handled from `data_received` (socket._Inline) already
-runs the Socket.IO layer in a task made for that one message (`start_owned`). The event
+runs the Socket.IO layer in a task made for that one message (`start_owned`, `own`). The event
 handler then runs in that same task (`claim` tells the Socket.IO layer so) instead of a
 second one. The owner is released (`release()`) just before the handler runs, so the socket's
 next message gets a task of its own at once: a slow handler still never delays the next
@@ -39,16 +39,21 @@ def start(coro) -> asyncio.Task:
     return task
 
 
-def start_owned(coro, owner, loop) -> asyncio.Task:
-    """`start`, for the task of one message whose event handler may run in it (`claim`).
-    The caller passes the running loop: on Python 3.11 `get_running_loop()` makes a
-    getpid() system call each time (~2 % of the CPU per acked echo)."""
-    context = contextvars.copy_context()
-    context.run(_owner.set, owner)
-    task = loop.create_task(coro, context=context)
+def start_owned(coro, loop) -> asyncio.Task:
+    """`start`, for the task of one message: `coro` first calls `own(owner)`, so that its
+    event handler may run in it (`claim`). The caller passes the running loop: on Python
+    3.11 `get_running_loop()` makes a getpid() system call each time (~2 % of the CPU per
+    acked echo). create_task copies the caller's context, as `start` does."""
+    task = loop.create_task(coro)
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
+
+
+def own(owner) -> None:
+    """From the first step of a task `start_owned` made: `owner` (with `release()`) is the
+    message's, in this task's own context (setting it there is cheaper than before)."""
+    _owner.set(owner)
 
 
 def claim():

@@ -321,10 +321,11 @@ class _Inline:
             return False
         watch = self.watch
         watch.last = watch.loop.time()
-        self.pending = eager.start_owned(self._message(data[1:]), self, watch.loop)
+        self.pending = eager.start_owned(self._message(data[1:]), watch.loop)
         return True
 
     async def _message(self, text: str) -> None:
+        eager.own(self)  # this task's context: the event handler may run here (claim)
         sock = self.sock
         try:
             await self.on_message(sock.sid, text)
