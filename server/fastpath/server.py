@@ -12,7 +12,10 @@ docs/performance.md):
 Event handlers still run concurrently (`async_handlers=True`, the stock default): a slow
 handler (a database write) never delays the next event of the same socket, which is what
 Roomcast's namespaces rely on; each handler runs in a task of its own (`eager.py`), as in
-stock python-socketio with `async_handlers=True`.
+stock python-socketio with `async_handlers=True` -- for a message taken from `data_received`
+that is the task made for the message (one task per event, not two; socket._Inline). The
+dispatch of a client event to an `AsyncNamespace` method is a look-up built once per
+(namespace, event) (`_target`), not python-socketio's per-event handler search.
 """
 
 from __future__ import annotations
@@ -189,7 +192,7 @@ class FastAsyncServer(socketio.AsyncServer):
         return await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def _handle_event(self, eio_sid, namespace, id, data):
-        # stock, minus its per-event log call, and no task for a handler that never waits
+        # stock, minus its per-event log call; the handler in the message's task when it has one
         namespace = namespace or "/"
         if data.__class__ is not list or not data or data[0].__class__ is not str:
             # no event name (an empty array, no payload, an object or list as the name): stock
@@ -276,9 +279,14 @@ class FastAsyncServer(socketio.AsyncServer):
                     self.packet_class(sio_packet.ACK, namespace=namespace, id=id, data=args),
                 )
             else:
-                await server._send_text(eio_sid, text)
+                server._put_text(eio_sid, text)  # no coroutine per ack
 
     async def _send_text(self, eio_sid, text: str) -> None:
+        self._put_text(eio_sid, text)
+
+    def _put_text(self, eio_sid, text: str) -> None:
+        """Write or queue one Socket.IO text packet; nothing here waits (the queue is
+        unbounded, or bounded in bytes by dropping the socket: limits.ByteQueue)."""
         sock = self.eio.sockets.get(eio_sid)
         if sock is None or sock.closed:
             return
