@@ -13,7 +13,9 @@ raw client that decides how messages are cut into writes:
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import weakref
 
 import pytest
 import socketio
@@ -138,3 +140,44 @@ async def test_a_connect_handler_finishes_before_the_next_packet(node, same_writ
         assert await acks(raw, 1) == {1: True}
     finally:
         raw.close()
+
+
+async def test_a_closed_socket_s_message_state_is_freed_without_the_cycle_collector(node):
+    # The task of a message holds its owner (the socket's _Inline) in its context; after a
+    # CONNECT (no event handler claims it) that must not keep a cycle task <-> _Inline alive
+    # once the socket is gone (the closed-connection rule of tests/test_fastpath_release.py).
+    from server.fastpath.socket import _Inline
+
+    def inlines() -> set[int]:
+        return {id(o) for o in gc.get_objects() if isinstance(o, _Inline)}
+
+    gc.collect()
+    before = inlines()
+    gc.disable()
+    try:
+        socks = [await RawSocket.open(node.url) for _ in range(5)]
+        for raw in socks:
+            await raw.send(text(f"40{NS},"))
+            assert (await raw.recv_message()).startswith(f"40{NS},")
+        ours = [o for o in gc.get_objects() if isinstance(o, _Inline) and id(o) not in before]
+        assert len(ours) == 5
+        freed = asyncio.Event()
+        left = [len(ours)]
+
+        def gone() -> None:
+            left[0] -= 1
+            if left[0] == 0:
+                freed.set()
+
+        for o in ours:
+            weakref.finalize(o, gone)
+        del ours, o
+        for raw in socks:
+            raw.close()
+        del socks, raw
+        try:
+            await asyncio.wait_for(freed.wait(), TIMEOUT)
+        except TimeoutError:
+            raise AssertionError(f"{left[0]} of 5 closed sockets' _Inline alive") from None
+    finally:
+        gc.enable()

@@ -266,7 +266,8 @@ class _Inline:
     still taken one after another, in order, and a slow event handler delays no other event.
     """
 
-    __slots__ = ("max_size", "on_message", "pending", "sock", "waiter", "watch")
+    # __weakref__: tests/test_fastpath_onetask.py checks it is freed with its socket
+    __slots__ = ("__weakref__", "max_size", "on_message", "pending", "sock", "waiter", "watch")
 
     def __init__(self, sock, on_message, watch, max_size: int) -> None:
         self.sock, self.on_message, self.watch, self.max_size = sock, on_message, watch, max_size
@@ -333,6 +334,10 @@ class _Inline:
             sock.server.logger.info("Receive error -- socket is closed")
         except Exception:
             sock.server.logger.exception("Unknown receive error")
+        finally:
+            # the done task keeps its context: without this, `pending` (the done task) ->
+            # context -> this object would be a cycle that outlives a closed socket
+            eager.own(None)
 
 
 class _Watchdog:
