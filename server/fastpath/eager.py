@@ -56,6 +56,14 @@ def own(owner) -> None:
     _owner.set(owner)
 
 
+def disown() -> bool:
+    """From the end of a task `start_owned` made: True when its owner was never claimed."""
+    if _owner.get() is None:
+        return False
+    _owner.set(None)
+    return True
+
+
 def claim():
     """The owner of the running task when it was made for one message and the handler may
     run in it (once per task: later calls get None); None: start a task for the handler."""

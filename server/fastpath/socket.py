@@ -290,7 +290,7 @@ class _Inline:
         self._wake()
         return True
 
-    def _wake(self, _task=None) -> None:
+    def _wake(self) -> None:
         self.pending = None
         waiter = self.waiter
         if waiter is not None:
@@ -306,13 +306,18 @@ class _Inline:
         # No message is handed over here meanwhile (the reader is not parked), so `pending`
         # stays this task until it ends or releases the socket.
         waiter = self.waiter = pending.get_loop().create_future()
-        pending.add_done_callback(self._wake)
+        pending.add_done_callback(self._ended)
         try:
             await asyncio.wait((waiter,))  # the pending task is not cancelled with the reader
         finally:
-            pending.remove_done_callback(self._wake)
+            pending.remove_done_callback(self._ended)
             self.waiter = None
         self.pending = None
+
+    def _ended(self, task) -> None:
+        # a done callback may run after the reader went on and a newer task became pending
+        if self.pending is task:
+            self._wake()
 
     def __call__(self, data) -> bool:
         """True when `data` was handled here; False: the reader takes it."""
@@ -335,9 +340,12 @@ class _Inline:
         except Exception:
             sock.server.logger.exception("Unknown receive error")
         finally:
-            # the done task keeps its context: without this, `pending` (the done task) ->
-            # context -> this object would be a cycle that outlives a closed socket
-            eager.own(None)
+            if eager.disown():
+                # No event handler claimed this message (a CONNECT, a refused packet), so
+                # the socket still waits on this task: it is done now. Neither the finished
+                # task nor its context (which held this object: a cycle outliving a closed
+                # socket) stays behind on an idle socket.
+                self._wake()
 
 
 class _Watchdog:
