@@ -125,3 +125,26 @@ async def test_a_full_outbox_refuses_new_emits_and_keeps_a_gap_free_prefix(tmp_p
         for node in nodes:
             await node.stop()
         redis.kill()
+
+
+async def test_a_burst_of_emits_with_redis_up_is_never_refused(tmp_path):
+    # An emit loop that never awaits I/O (here: a room with nobody on this node, so local
+    # delivery never paces it) must still let the writer drain the outbox while Redis takes
+    # writes: refusing is for an outage, not for a burst bigger than the bound.
+    redis = RedisServer()
+    await redis.start()
+    nodes = await two_nodes(tmp_path, redis.url, ROOMCAST_BUS_OUTBOX_MESSAGES="20000")
+    a_node, b_node = nodes
+    try:
+        async with peers((a_node.url, (), "websocket"), (b_node.url, ("far",), "websocket")) as (
+            a,
+            b,
+        ):
+            assert await a.call("emit", {"to": "far", "payload": {}, "count": 60000})
+            got = [m["seq"] for m in await b.take(60000, timeout=60)]
+            assert got == list(range(60000))
+            assert await metric(a_node.url, "roomcast_bus_dropped_total") == 0
+    finally:
+        for node in nodes:
+            await node.stop()
+        redis.kill()

@@ -23,7 +23,7 @@ REVIEWED = {
     ),
     "uvicorn": (
         "0.54.0",
-        "server/fastpath/wsdirect.py (writes into its sansio protocol), "
+        "server/fastpath/wsdirect.py, wsflush.py (write into its sansio protocol), "
         "wsreceive.py (subclasses it: data_received, queue, read pausing)",
     ),
     "websockets": (

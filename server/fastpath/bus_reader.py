@@ -157,25 +157,39 @@ class BusReaderMixin:
             if len(fields) != FIELDS:
                 continue  # not one of ours
             host = fields[1]
-            for packed in fields[3].split(b"\x1e"):
+            record = fields[3].split(b"\x1e")
+            if host == own:  # only our heartbeats come back (and our catch-up copies)
+                for packed in record:
+                    parts = packed.split(b"\0", 2)
+                    if len(parts) == 3 and parts[1] == HEARTBEAT:
+                        self._heard = time.monotonic()
+                        break
+                continue
+            # One origin per record, its seqs increasing: the duplicate check is one lookup
+            # per record, and per entry only when the record overlaps what was seen.
+            try:
+                first = int(record[0].partition(b"\0")[0])
+                newest = int(record[-1].partition(b"\0")[0])
+            except ValueError:
+                continue
+            last = origins.get(host)
+            if last is not None:
+                if newest <= last:
+                    stats.duplicates += len(record)
+                    continue
+                origins.move_to_end(host)
+            elif len(origins) >= ORIGINS_KEPT:
+                origins.popitem(last=False)
+            origins[host] = newest
+            overlap = last is not None and first <= last
+            for packed in record:
                 parts = packed.split(b"\0", 4)
                 if len(parts) != 5:
                     continue
                 seq, kind, namespace, key, data = parts
-                if host == own:
-                    if kind == HEARTBEAT:
-                        self._heard = time.monotonic()
+                if overlap and int(seq) <= last:
+                    stats.duplicates += 1
                     continue
-                seq = int(seq)
-                last = origins.get(host)
-                if last is not None:
-                    if seq <= last:
-                        stats.duplicates += 1
-                        continue
-                    origins.move_to_end(host)
-                elif len(origins) >= ORIGINS_KEPT:
-                    origins.popitem(last=False)
-                origins[host] = seq
                 if kind in (PACKET, ROUTED):
                     namespace, room = namespace.decode(), key.decode()
                     local = rooms.get(namespace)

@@ -3,7 +3,8 @@
 Stock `AsyncManager.emit` creates one asyncio task per recipient (each awaiting
 `eio.send_packet` -> `AsyncSocket.send`) and then `asyncio.wait`s on all of them: for a room of
 1000 that is 1000 tasks per emit and about a third of the server's CPU. The queue is unbounded,
-so `put` never waits: doing the puts in a plain loop is the same work without the tasks.
+so `put` never waits: doing the puts in a plain loop is the same work without the tasks. A
+websocket written directly (wsflush.FlushQueue) takes the packet's frame, built once per emit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from server.fastpath import jsonmod
+from server.fastpath.wsdirect import frame_of
+from server.fastpath.wsflush import FlushQueue
 
 # After this many queued packets an emit yields to the event loop once, so a burst of large
 # fan-outs cannot hold the loop (and every other socket's reads) for long; writers still
@@ -115,18 +118,22 @@ def enqueue(
     sockets = server.eio.sockets
     queued = 0
     single = packets[0] if len(packets) == 1 else None
+    # a websocket written directly queues the packet's frame: built once here for all of them
+    frame = frame_of(single) if single is not None else None
     for sid, eio_sid in recipients:
         if sid in skip:
             continue
         sock = sockets.get(eio_sid)
         if sock is None or sock.closed:
             continue
-        put = sock.queue.put_nowait
-        if single is not None:
-            put(single)
-        else:
+        queue = sock.queue
+        if single is None:
             for pkt in packets:
-                put(pkt)
+                queue.put_nowait(pkt)
+        elif queue.__class__ is FlushQueue:
+            queue.put_frame(frame)
+        else:
+            queue.put_nowait(single)
         queued += 1
     return queued * len(packets)
 

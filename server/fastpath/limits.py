@@ -2,7 +2,8 @@
 
 * `ByteQueue`: an Engine.IO socket's outgoing queue that counts the bytes it holds. Past
   `limit` the socket is a slow consumer (Centrifugo's `client.queue_max_size`): nothing more
-  is queued for it and it is disconnected with the logged reason `slow_consumer`.
+  is queued for it and it is disconnected with the logged reason `slow_consumer`. A websocket
+  written directly swaps it for a `wsflush.FlushQueue`, which keeps the same bound and callback.
 * `AttachmentGuard`: a binary packet announces its attachment count; the count and the total
   bytes of the attachments are checked when announced and as each arrives, so a client cannot
   make the server hold more than one message's worth (`max_socket_message_bytes`).
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
+from server.fastpath.wsflush import FlushQueue
 
 log = logging.getLogger("roomcast.limits")
 
@@ -90,7 +93,10 @@ async def drop(sock, reason: str) -> None:
     except Exception:  # pragma: no cover - already closing
         log.debug("close of %s after %s failed", sock.sid, reason, exc_info=True)
     queue = sock.queue
-    if isinstance(queue, ByteQueue):
+    if queue.__class__ is FlushQueue:
+        queue.discard()  # its backlog goes; the None then closes the websocket
+        queue.put_nowait(None)
+    elif isinstance(queue, ByteQueue):
         # the writer (if any) stops at the None; the polling GET gets the CLOSE packet
         queue._queue.clear()
         queue.bytes = 0

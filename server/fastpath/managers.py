@@ -153,6 +153,16 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         if self.outbox.written < self._last_reg_seq:
             await self.wait_written(self._last_reg_seq)
 
+    async def pre_connect(self, eio_sid, namespace):
+        # The same for the socket's own (sid) room: the CONNECT is answered once the registry
+        # has it, so an emit to the new sid from another node is routed here. Without it a
+        # client could learn its sid, and pass it on, before Redis had the room (seen in
+        # tests/test_fastpath.py "emit then a disconnect": the emits to it were dropped).
+        sid = await super().pre_connect(eio_sid, namespace)
+        if sid is not None and self.outbox.written < self._last_reg_seq:
+            await self.wait_written(self._last_reg_seq)
+        return sid
+
     # --- emits ---------------------------------------------------------------------------------
 
     async def emit(
@@ -187,14 +197,22 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         if kwargs.get("ignore_queue"):
             return
         if isinstance(room, str):
-            if self.is_sid_room(namespace, room):
+            held = self.rooms.get(namespace)
+            sids = held.get(None) if held is not None else None
+            if sids is not None and room in sids._fwdm:  # python-socketio's is_sid_room
                 return  # a sid of this node: sids are unique, no other node holds it
             if skip_sid is None and len(packets) == 1 and not packets[0].binary:
                 # the Socket.IO packet itself: receivers queue it as it is, no JSON either way
                 self._enqueue_entry(PACKET, namespace, room, packets[0].data)
-                return
-        # Emits do not wait for Redis: the outbox keeps them, in order, until it answers.
-        self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
+            else:
+                self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
+        else:
+            self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
+        # Emits do not wait for a Redis that is down: the outbox keeps them, in order, until
+        # it answers. While it answers, a burst waits for the writer past the high-water mark.
+        outbox = self.outbox
+        if len(outbox) >= self._high_messages or outbox.bytes >= self._high_bytes:
+            await self._keep_pace()
 
     def _deliver_text(self, namespace: str, room: str, text: str) -> int:
         """A `k=p` entry from another node: the packet text for this node's room members

@@ -22,10 +22,12 @@ from itertools import islice
 
 REPLAY_SECONDS = 5.0
 REPLAY_MESSAGES = 20_000
+OVERHEAD = 64  # bytes counted per message beyond its entry text (the bound's unit)
 
 
 class Outbox:
     __slots__ = (
+        "_head_seq",
         "_items",
         "_nonempty",
         "_progress",
@@ -43,7 +45,10 @@ class Outbox:
     def __init__(self, *, max_messages: int, max_bytes: int) -> None:
         self.max_messages = max_messages
         self.max_bytes = max_bytes
-        self._items: deque[tuple[int, str, int]] = deque()  # (seq, entry, nbytes)
+        # the entries "seq\0...": their seqs are consecutive (the queue is a gap-free run,
+        # a replay puts back the run just before it), so only the first one's is kept
+        self._items: deque[str] = deque()
+        self._head_seq = 1  # seq of _items[0] (of the next put while empty)
         self.bytes = 0
         self.accepted = 0  # the last sequence number given out
         self.written = 0  # every seq <= written is in Redis
@@ -51,7 +56,7 @@ class Outbox:
         self.last_drop = 0.0  # time.monotonic() of the last refusal
         self._nonempty = asyncio.Event()
         self._progress = asyncio.Event()
-        self._recent: deque[tuple[float, list]] = deque()  # (when written, batch of items)
+        self._recent: deque[tuple[float, list]] = deque()  # (when written, batch of entries)
         self._recent_count = 0
 
     def __len__(self) -> int:
@@ -62,16 +67,22 @@ class Outbox:
         """At its count bound (the byte bound is judged per message, in `put`)."""
         return len(self._items) >= self.max_messages
 
-    def put(self, tail: str, nbytes: int) -> int | None:
-        """Queue the entry `f"{seq}{tail}"`; the seq, or None when the bound refuses."""
-        if len(self._items) >= self.max_messages or self.bytes + nbytes > self.max_bytes:
+    def put(self, entry: str) -> int | None:
+        """Queue `entry`, which starts with the next seq (`accepted + 1`: the caller formats
+        it whole, one string built per message); the seq, or None when the bound refuses."""
+        seq = self.accepted + 1
+        nbytes = len(entry) + OVERHEAD
+        items = self._items
+        if len(items) >= self.max_messages or self.bytes + nbytes > self.max_bytes:
             self.dropped += 1
             self.last_drop = time.monotonic()
             return None
-        self.accepted = seq = self.accepted + 1
-        self._items.append((seq, f"{seq}{tail}", nbytes))
+        self.accepted = seq
+        if not items:
+            self._head_seq = seq
+            self._nonempty.set()
+        items.append(entry)
         self.bytes += nbytes
-        self._nonempty.set()
         return seq
 
     async def wait_nonempty(self) -> None:
@@ -81,15 +92,21 @@ class Outbox:
 
     def peek(self, limit: int) -> list[str]:
         """The first `limit` queued entries (at most)."""
-        return [item[1] for item in islice(self._items, limit)]
+        items = self._items
+        return list(items) if len(items) <= limit else list(islice(items, limit))
 
     def taken(self, count: int) -> None:
         """The first `count` queued messages are in Redis."""
         now = time.monotonic()
         items = self._items
-        batch = [items.popleft() for _ in range(count)]
-        self.bytes -= sum(item[2] for item in batch)
-        self.written = max(self.written, batch[-1][0])
+        if count == len(items):
+            batch = list(items)
+            items.clear()
+        else:
+            batch = [items.popleft() for _ in range(count)]
+        self.bytes -= sum(map(len, batch)) + OVERHEAD * count
+        self._head_seq += count
+        self.written = max(self.written, self._head_seq - 1)
         recent = self._recent
         recent.append((now, batch))
         self._recent_count += count
@@ -104,13 +121,14 @@ class Outbox:
         """Put what was written in the last REPLAY_SECONDS back at the front, in order."""
         now = time.monotonic()
         replay = [
-            item for at, batch in self._recent if now - at <= REPLAY_SECONDS for item in batch
+            entry for at, batch in self._recent if now - at <= REPLAY_SECONDS for entry in batch
         ][-REPLAY_MESSAGES:]
         self._recent.clear()
         self._recent_count = 0
         self._items.extendleft(reversed(replay))
-        self.bytes += sum(item[2] for item in replay)
+        self.bytes += sum(map(len, replay)) + OVERHEAD * len(replay)
         if replay:
+            self._head_seq = int(replay[0].partition("\0")[0])
             self._nonempty.set()
         return len(replay)
 

@@ -42,12 +42,14 @@ from server.fastpath.outbox import Outbox
 log = logging.getLogger("roomcast.bus")
 
 MAX_BATCH = 4096  # entries per Lua call (a burst of emits crosses in few round trips)
+MAX_BURST = 16384  # entries per Lua call while more than MAX_BATCH wait (a backlog: fewer calls)
 RETRY_FIRST, RETRY_MAX = 0.02, 0.5
 HEARTBEAT_EVERY = 0.5
 HEARD_WITHIN = 2.0  # /ready fails when our own heartbeat was not heard for this long
 WAIT_WRITTEN = 1.0  # non-emit messages and joins wait at most this long for Redis
 BREAKER_SLOW = 0.5  # a write unanswered this long opens the breaker, as a failed one does
 STALE_AFTER = 1.5  # a node whose registrations are this old makes routing fall back to all
+HIGH_WATER = 4  # an outbox past 1/4 of its bound makes emits wait for the writer (below)
 
 
 KINDS = {kind: kind.decode() for kind in (EMIT, ROUTED, PACKET, TARGETED, HEARTBEAT, JOIN, LEAVE)}
@@ -76,6 +78,9 @@ class RedisStreamBusMixin(BusReaderMixin):
         self.stream_maxlen = stream_maxlen
         self.lease_ms = int(lease_seconds * 1000)
         self.outbox = Outbox(max_messages=outbox_messages, max_bytes=outbox_bytes)
+        # past either mark an emit waits for the writer (while Redis answers): _keep_pace
+        self._high_messages = max(MAX_BATCH, outbox_messages // HIGH_WATER)
+        self._high_bytes = outbox_bytes // HIGH_WATER
         self.bus_stats = BusStats()
         self._own_stream = f"{stream}:to:{self.host_id}"
         self._batch = self._register = None
@@ -106,8 +111,8 @@ class RedisStreamBusMixin(BusReaderMixin):
         if "\0" in key or "\x1e" in key or "\0" in namespace or "\x1e" in namespace:
             log.error("bus: room or namespace with a NUL or \\x1e not sent: %r %r", namespace, key)
             return None
-        tail = f"\0{KINDS[kind]}\0{namespace}\0{key}\0{data}"
-        seq = self.outbox.put(tail, len(tail) + 64)
+        outbox = self.outbox
+        seq = outbox.put(f"{outbox.accepted + 1}\0{KINDS[kind]}\0{namespace}\0{key}\0{data}")
         if seq is None:
             method = what.get("method") if isinstance(what, dict) else kind.decode()
             self._report_drop(method)
@@ -119,6 +124,21 @@ class RedisStreamBusMixin(BusReaderMixin):
         seq = self._enqueue_entry(JOIN if joined else LEAVE, namespace, room, "")
         if seq is not None:
             self._last_reg_seq = seq
+
+    async def _keep_pace(self) -> None:
+        """Called by an emit past the high-water mark. A burst of emits that outruns the
+        writer while Redis takes writes waits until the writer brought the outbox down to
+        half the mark: the bound is there for outages, not for bursts. An emit loop that
+        never awaits I/O (a room held only by other nodes: local delivery never paces it)
+        would otherwise fill the outbox before the writer ran once. One pause per half a
+        mark, not one per batch: every pause lets each socket writer run with what it has.
+        While the breaker is open nothing waits: the outbox keeps what it can, as
+        documented."""
+        outbox = self.outbox
+        low_messages, low_bytes = self._high_messages // 2, self._high_bytes // 2
+        while (len(outbox) > low_messages or outbox.bytes > low_bytes) and not self.bus_open():
+            if not await self.wait_written(outbox.written + 1, BREAKER_SLOW):
+                return
 
     def _report_drop(self, method) -> None:
         dropped = self.outbox.dropped
@@ -196,7 +216,8 @@ class RedisStreamBusMixin(BusReaderMixin):
         head += [int(STALE_AFTER * 1000), self.stream_maxlen]
         while True:
             await outbox.wait_nonempty()
-            batch = outbox.peek(MAX_BATCH)
+            queued = len(outbox)
+            batch = outbox.peek(MAX_BATCH if queued <= MAX_BATCH else min(queued, MAX_BURST))
             self._write_started = time.monotonic()
             try:
                 self._writer_client()

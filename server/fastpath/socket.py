@@ -10,7 +10,9 @@ Stock `AsyncSocket._websocket_handler`:
 Here the reader awaits the ASGI receive directly and a per-socket watchdog timer (one timer
 per ping period, not one task per packet) keeps the stock rule "no packet for
 ping_interval + ping_timeout closes the socket". MESSAGE packets go straight to the
-Socket.IO layer. The writer awaits the queue once per wake-up and sends everything queued.
+Socket.IO layer. When frames can be written straight to uvicorn's transport there is no
+writer task: the socket's queue becomes a `wsflush.FlushQueue`, flushed by one loop callback
+per burst; otherwise a writer task awaits the queue once per wake-up and sends all it holds.
 The polling->websocket upgrade handshake and the close sequence are the stock ones, except
 where Engine.IO v4 says otherwise (no stray NOOP after an upgrade, an invalid packet closes
 the session, polling rules in `protocol.SpecSocket`; docs/conformance.md). What the reader
@@ -27,18 +29,17 @@ from engineio import exceptions, packet
 from server.fastpath import eager
 from server.fastpath.protocol import SpecSocket, decode_packet
 from server.fastpath.swallowed import swallowed
-from server.fastpath.wsdirect import MAX_BATCH_BYTES, direct_protocol, frame_of, write_frames
+from server.fastpath.wsdirect import direct_protocol
+from server.fastpath.wsflush import FlushQueue
 from server.fastpath.wsreceive import fast_protocol
 
 _MESSAGE = str(packet.MESSAGE)
 
 
 class FastSocket(SpecSocket):
-    # Set by the websocket writer: uvicorn's protocol when frames may be written directly,
-    # and whether the writer is parked on an empty queue (then a single packet may skip the
-    # queue: nothing is ahead of it, see wsdirect.write_now).
+    # uvicorn's protocol while frames are written directly (wsflush.FlushQueue is the queue
+    # then; with nothing pending a single packet may skip it, see wsdirect.write_now).
     direct_proto = None
-    writer_idle = False
 
     async def _websocket_handler(self, ws):
         server = self.server
@@ -108,7 +109,14 @@ class FastSocket(SpecSocket):
 
         if proto is not None and proto.inbox is None:
             proto.take_over()
-        writer_task = asyncio.ensure_future(self._ws_writer(ws))
+        direct = direct_protocol(ws.asgi_send)
+        if direct is not None:
+            # frames go straight to the transport: no writer task, a flush per burst
+            flusher = FlushQueue.take_over(self, direct, ws)
+            writer_task = None
+        else:
+            flusher = None
+            writer_task = asyncio.ensure_future(self._ws_writer(ws))
         loop = asyncio.get_running_loop()
         limit = server.ping_interval + server.ping_timeout
         reader = asyncio.current_task()
@@ -158,59 +166,22 @@ class FastSocket(SpecSocket):
             watch.stop()
             if proto is not None:
                 proto.inline = None
-        await self.queue.put(None)  # unlock the writer so it can exit
-        await writer_task
+        if flusher is not None:
+            await flusher.finish()  # what is queued, then the close frame
+        else:
+            await self.queue.put(None)  # unlock the writer so it can exit
+            await writer_task
         await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
 
     async def _ws_writer(self, ws) -> None:
-        proto = direct_protocol(ws.asgi_send)
+        """The writer task of the plain ASGI path (no direct protocol: see wsflush)."""
         try:
-            if proto is not None:
-                await self._write_direct(proto)
-            else:
-                await self._write_asgi(ws.asgi_send)
+            await self._write_asgi(ws.asgi_send)
         except Exception as exc:
             swallowed("ws_writer", exc)  # the socket closes; logged once per cause, counted
             return
         finally:
             await ws.close()
-
-    async def _write_direct(self, proto) -> None:
-        """Everything queued at a wake-up leaves in one transport write (see wsdirect)."""
-        queue = self.queue
-        get_nowait = queue.get_nowait
-        task_done = queue.task_done
-        self.direct_proto = proto
-        try:
-            await self._write_direct_loop(proto, queue, get_nowait, task_done)
-        finally:
-            self.writer_idle = False
-            self.direct_proto = None
-
-    async def _write_direct_loop(self, proto, queue, get_nowait, task_done) -> None:
-        while True:
-            self.writer_idle = True
-            pkt = await queue.get()
-            self.writer_idle = False
-            frames: list[bytes] = []
-            size = 0
-            while True:
-                task_done()
-                if pkt is None:
-                    if frames:
-                        await write_frames(proto, frames)
-                    return
-                frame = frame_of(pkt)
-                frames.append(frame)
-                size += len(frame)
-                if size >= MAX_BATCH_BYTES:
-                    break
-                try:
-                    pkt = get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-            if not await write_frames(proto, frames):
-                return
 
     async def _write_asgi(self, send) -> None:
         queue = self.queue

@@ -5,7 +5,7 @@ Profile of a room fan-out after the delivery fix: ~50 % of the server's CPU was 
 (one write(2) system call) per message per socket. Server-to-client frames are not masked,
 so without a compression extension the bytes of a frame depend only on the payload: we build
 the frame once per Engine.IO packet (shared by every recipient of an emit) and a socket's
-writer writes everything it has queued in ONE `transport.write`.
+flush (wsflush.FlushQueue) writes everything it has pending in ONE `transport.write`.
 
 This reaches into uvicorn's websockets-sansio protocol (uvicorn 0.54, pinned below 0.55), so
 it is used only when the ASGI `send` callable is that protocol's own bound method and no
@@ -63,30 +63,19 @@ def direct_protocol(asgi_send: Any):
     return proto
 
 
-async def write_frames(proto, frames: list[bytes]) -> bool:
-    """Write the frames; False when the connection can no longer take them."""
-    if not proto.writable.is_set():
-        await proto.writable.wait()  # the transport's buffer is full: the stock back-pressure
-    if proto.disconnected or proto.close_sent or proto.conn.state is not _OPEN:
-        return False
-    proto.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
-    return True
-
-
 def write_now(sock: Any, pkt: Any) -> bool:
     """Write one packet straight away when nothing can be ahead of it; False: queue it.
 
-    For an ack the queue hand-off costs a writer wake-up per packet. When the socket's writer
-    is parked on an EMPTY queue no packet is pending, so writing now keeps the order. Emits
+    For an ack the queue hand-off costs a scheduled flush per packet. When the socket's
+    FlushQueue holds nothing, no packet is pending, so writing now keeps the order. Emits
     keep using the queue even for one recipient: a burst of emits then leaves in a few
     writes per socket (one system call per frame measured 2-3x the CPU per targeted
     delivery).
     """
-    proto = sock.direct_proto
+    proto = sock.direct_proto  # set only while the queue is a FlushQueue (None once it ends)
     if (
         proto is None
-        or not sock.writer_idle
-        or sock.queue.qsize()
+        or sock.queue.pending
         or not proto.writable.is_set()
         or proto.disconnected
         or proto.close_sent
