@@ -72,6 +72,32 @@ def encode_ack(server, namespace: str | None, ack_id: int, args: list) -> str | 
     return f"3{namespace},{ack_id}{body}"
 
 
+def message_packet(text: str) -> eio_packet.Packet:
+    """The Engine.IO MESSAGE packet of a Socket.IO text packet, built in one step: its
+    encoding and its WebSocket frame (the cache wsdirect.frame_of reads) filled in, without
+    the stock constructor's type checks (an ack: one per round trip)."""
+    encoded = "4" + text
+    payload = encoded.encode()
+    n = len(payload)
+    if n < 126:
+        frame = bytes((0x81, n)) + payload  # FIN + text, unmasked (server to client)
+    elif n < 65536:
+        frame = b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    else:
+        frame = b"\x81\x7f" + n.to_bytes(8, "big") + payload
+    pkt = _new_packet(_Packet)
+    pkt.packet_type = eio_packet.MESSAGE
+    pkt.data = text
+    pkt.binary = False
+    pkt.encode_cache = encoded
+    pkt.ws_frame = frame
+    return pkt
+
+
+_Packet = eio_packet.Packet
+_new_packet = object.__new__
+
+
 def skip_set(skip_sid) -> frozenset:
     if skip_sid is None:
         return frozenset()

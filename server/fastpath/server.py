@@ -12,12 +12,18 @@ docs/performance.md):
 Event handlers still run concurrently (`async_handlers=True`, the stock default): a slow
 handler (a database write) never delays the next event of the same socket, which is what
 Roomcast's namespaces rely on; each handler runs in a task of its own (`eager.py`), as in
-stock python-socketio with `async_handlers=True`.
+stock python-socketio with `async_handlers=True` -- for a message taken from `data_received`
+that is the task made for the message (one task per event, not two; socket._Inline). The
+dispatch of a client event to an `AsyncNamespace` method is a look-up built once per
+(namespace, event) (`_target`), not python-socketio's per-event handler search.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
+import re
 from collections import deque
 
 import socketio
@@ -27,7 +33,7 @@ from socketio import packet as sio_packet
 
 from server.errors import BadRequest
 from server.fastpath import eager, jsonmod
-from server.fastpath.delivery import encode_ack
+from server.fastpath.delivery import encode_ack, message_packet
 from server.fastpath.environ import kept as kept_environ
 from server.fastpath.limits import install_queue
 from server.fastpath.packets import PacketPolicy
@@ -37,31 +43,32 @@ from server.fastpath.wsdirect import write_now
 
 # strong references to the running event tasks (asyncio keeps only weak ones)
 _running: set = set()
+_UNSET = object()
+_MAX_TARGETS = 4096  # (namespace, event) pairs remembered by FastAsyncServer._target
+
+
+# `2`, `/namespace,` (query cut off below), an ack id of at most 100 ASCII digits, then
+# the JSON array. Anything else -- an attachment count, an over-long id, other digits, no
+# payload -- does not match and goes to the stock decoder. One match instead of a Python loop
+# per character of the head.
+_EVENT_HEAD = re.compile(r"2(?:(/[^,]*),)?([0-9]{0,100})\[")
 
 
 def _parse_event(text: str):
     """(namespace, id, args) of a text EVENT packet, or None to let the stock decoder judge."""
-    pos = 1
-    namespace = None
-    if text[1:2] == "/":
-        comma = text.find(",", 1)
-        if comma == -1:
-            return None
-        namespace = text[1:comma].split("?", 1)[0]
-        pos = comma + 1
-    end = pos
-    while end < len(text) and text[end].isdigit() and end - pos < 100:
-        end += 1
-    if text[end : end + 1] != "[":
-        return None  # an attachment count, an over-long id, no payload: the stock decoder
-    ack_id = int(text[pos:end]) if end > pos else None
+    head = _EVENT_HEAD.match(text)
+    if head is None:
+        return None
+    namespace, digits = head.groups()
+    if namespace is not None and "?" in namespace:
+        namespace = namespace.split("?", 1)[0]
     try:
-        args = jsonmod.loads(text[end:])
+        args = jsonmod.loads(text[head.end() - 1 :])
     except ValueError:
         return None
     if args.__class__ is not list or not args:
         return None
-    return namespace, ack_id, args
+    return namespace, int(digits) if digits else None, args
 
 
 class FastEngineServer(SpecEngineServer):
@@ -91,6 +98,7 @@ class FastAsyncServer(socketio.AsyncServer):
         **kwargs,
     ):
         kwargs.setdefault("json", jsonmod)
+        self._targets: dict = {}  # (namespace, event) -> coroutine function or None
         super().__init__(*args, **kwargs)
         self.eio.max_queue_bytes = max_queue_bytes
         self.connect_timeout = connect_timeout
@@ -196,7 +204,7 @@ class FastAsyncServer(socketio.AsyncServer):
         return await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def _handle_event(self, eio_sid, namespace, id, data):
-        # stock, minus its per-event log call, and no task for a handler that never waits
+        # stock, minus its per-event log call; the handler in the message's task when it has one
         namespace = namespace or "/"
         if data.__class__ is not list or not data or data[0].__class__ is not str:
             # no event name (an empty array, no payload, an object or list as the name): stock
@@ -211,15 +219,64 @@ class FastAsyncServer(socketio.AsyncServer):
             self.logger.warning("%s is not connected to namespace %s", sid, namespace)
             return
         if self.async_handlers:
+            owner = eager.claim()
+            if owner is not None and owner.release():
+                # this task was made for this one message (socket._Inline): the handler runs
+                # in it, and the socket's next message gets a task of its own (eager.py)
+                return await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
             # in a task of its own (eager.py)
             eager.start(self._handle_event_internal(self, sid, eio_sid, data, namespace, id))
         else:
             await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
 
+    def register_namespace(self, namespace_handler):
+        self._targets.clear()
+        return super().register_namespace(namespace_handler)
+
+    def on(self, event, handler=None, namespace=None):
+        self._targets.clear()
+        return super().on(event, handler=handler, namespace=namespace)
+
+    def _target(self, namespace: str, event: str):
+        """What the stock dispatch (`_trigger_event` -> `AsyncNamespace.trigger_event`) ends
+        up awaiting for a client event, as one coroutine function of (sid, *args); built once
+        per (namespace, event) and kept. None: leave it to the stock dispatch (handlers
+        registered with `on`, catch-alls, unknown events, plain functions)."""
+        key = (namespace, event)
+        target = self._targets.get(key, _UNSET)
+        if target is not _UNSET:
+            return target
+        target = None
+        ns = self.namespace_handlers.get(namespace)
+        if (
+            not self.handlers  # `@sio.on` handlers come first in the stock order
+            and isinstance(ns, socketio.AsyncNamespace)
+            and event not in self.reserved_events
+        ):
+            handler = getattr(ns, "on_" + event, None)
+            if handler is not None and inspect.iscoroutinefunction(handler):
+                if type(ns).trigger_event is socketio.AsyncNamespace.trigger_event:
+                    target = handler
+                else:
+                    # the namespace dispatches itself (namespaces.base: metrics, limits)
+                    target = functools.partial(ns.trigger_event, event)
+        if target is not None or len(self._targets) < _MAX_TARGETS:
+            # unknown names are remembered too (as None), but only so many: clients choose them
+            self._targets[key] = target
+        return target
+
     async def _handle_event_internal(self, server, sid, eio_sid, data, namespace, id):
-        # The stock method, with the ACK encoded by orjson in one step when it has no binary
-        # part (orjson refuses bytes, so success means a plain text packet).
-        r = await server._trigger_event(data[0], namespace, sid, *data[1:])
+        # The stock method, with python-socketio's dispatch per event replaced by a look-up
+        # (`_target`), and the ACK encoded by orjson in one step when it has no binary part
+        # (orjson refuses bytes, so success means a plain text packet).
+        target = self._target(namespace, data[0]) if server is self else None
+        if target is None:
+            r = await server._trigger_event(data[0], namespace, sid, *data[1:])
+        else:
+            try:
+                r = await target(sid, *data[1:])
+            except asyncio.CancelledError:  # as the stock dispatch
+                r = None
         if r != self.not_handled and id is not None:
             if r is None:
                 args = []
@@ -234,13 +291,18 @@ class FastAsyncServer(socketio.AsyncServer):
                     self.packet_class(sio_packet.ACK, namespace=namespace, id=id, data=args),
                 )
             else:
-                await server._send_text(eio_sid, text)
+                server._put_text(eio_sid, text)  # no coroutine per ack
 
     async def _send_text(self, eio_sid, text: str) -> None:
+        self._put_text(eio_sid, text)
+
+    def _put_text(self, eio_sid, text: str) -> None:
+        """Write or queue one Socket.IO text packet; nothing here waits (the queue is
+        unbounded, or bounded in bytes by dropping the socket: limits.ByteQueue)."""
         sock = self.eio.sockets.get(eio_sid)
         if sock is None or sock.closed:
             return
-        message = eio_packet.Packet(eio_packet.MESSAGE, text)
+        message = message_packet(text)
         if not write_now(sock, message):
             sock.queue.put_nowait(message)
 

@@ -229,16 +229,21 @@ class _Inline:
     """A Socket.IO message handled straight from `data_received` while the reader is idle.
 
     The reader would be woken only to pass the message on: here the Socket.IO layer runs at
-    once, in a task of its own (eager.start). Until that task is done (a CONNECT's handler), the
-    next messages queue up for the reader, which lets this one finish first: a socket's
-    packets are still taken one after another, in order.
+    once, in a task made for this message (eager.start_owned), and an event's handler runs
+    in that same task (one task per event; server.FastAsyncServer._handle_event). Until the
+    Socket.IO layer is done with the message -- the task has ended (a CONNECT's handler has
+    finished) or it `release`d the socket just before an event handler runs -- the next
+    messages queue up for the reader, which lets this one go first: a socket's packets are
+    still taken one after another, in order, and a slow event handler delays no other event.
     """
 
-    __slots__ = ("max_size", "on_message", "pending", "sock", "watch")
+    # __weakref__: tests/test_fastpath_onetask.py checks it is freed with its socket
+    __slots__ = ("__weakref__", "max_size", "on_message", "pending", "sock", "waiter", "watch")
 
     def __init__(self, sock, on_message, watch, max_size: int) -> None:
         self.sock, self.on_message, self.watch, self.max_size = sock, on_message, watch, max_size
-        self.pending = None
+        self.pending = None  # the task whose message the Socket.IO layer is still taking
+        self.waiter = None  # the reader's future in `finished`
 
     def idle(self) -> bool:
         pending = self.pending
@@ -246,9 +251,44 @@ class _Inline:
             pending = self.pending = None
         return pending is None
 
-    async def finished(self) -> None:
-        await asyncio.wait((self.pending,))  # not cancelled with the reader: it runs on
+    def release(self) -> bool:
+        """From the pending task, just before its event handler runs: the next message may
+        go. Only that task can call it: eager.claim gives the owner once, in the context of
+        the task start_owned made (asyncio.current_task() to check it costs ~0.3 us). False
+        when the socket no longer tracks it (its reader has ended): the handler gets a task."""
+        if self.pending is None:
+            return False
+        self._wake()
+        return True
+
+    def _wake(self) -> None:
         self.pending = None
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def finished(self) -> None:
+        pending = self.pending
+        if pending is None or pending.done():
+            self.pending = None
+            return
+        # No message is handed over here meanwhile (the reader is not parked), so `pending`
+        # stays this task until it ends or releases the socket.
+        waiter = self.waiter = pending.get_loop().create_future()
+        pending.add_done_callback(self._ended)
+        try:
+            await asyncio.wait((waiter,))  # the pending task is not cancelled with the reader
+        finally:
+            pending.remove_done_callback(self._ended)
+            self.waiter = None
+        self.pending = None
+
+    def _ended(self, task) -> None:
+        # a done callback may run after the reader went on and a newer task became pending
+        if self.pending is task:
+            self._wake()
 
     def __call__(self, data) -> bool:
         """True when `data` was handled here; False: the reader takes it."""
@@ -256,11 +296,13 @@ class _Inline:
             return False
         if not self.idle():
             return False
-        self.watch.last = self.watch.loop.time()
-        self.pending = eager.start(self._message(data[1:]))
+        watch = self.watch
+        watch.last = watch.loop.time()
+        self.pending = eager.start_owned(self._message(data[1:]), watch.loop)
         return True
 
     async def _message(self, text: str) -> None:
+        eager.own(self)  # this task's context: the event handler may run here (claim)
         sock = self.sock
         try:
             await self.on_message(sock.sid, text)
@@ -269,9 +311,12 @@ class _Inline:
         except Exception:
             sock.server.logger.exception("Unknown receive error")
         finally:
-            # this task is the pending one (a new one starts only once it is done): an idle
-            # socket does not keep its last finished task, context and all (~600 bytes)
-            self.pending = None
+            if eager.disown():
+                # No event handler claimed this message (a CONNECT, a refused packet), so
+                # the socket still waits on this task: it is done now. Neither the finished
+                # task nor its context (which held this object: a cycle outliving a closed
+                # socket) stays behind on an idle socket.
+                self._wake()
 
 
 class _Watchdog:
