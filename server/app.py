@@ -22,6 +22,7 @@ from server.frontdoor import FrontDoor
 from server.http import JsonErrorHandler, error_response
 from server.jsonin import ID_MAX, ID_MIN
 from server.runtime import Runtime
+from server.sanic_signals import QuietSanic
 from server.settings import Settings, warn_about
 from server.sockets import make_sio, origin_rule
 
@@ -41,7 +42,7 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     """The Sanic app; `manage_database=False` when the caller opens Tortoise itself (tests)."""
     settings = runtime.settings
     number = next(_names)
-    app = Sanic(
+    app = QuietSanic(
         "roomcast" if number == 1 else f"roomcast_{number}",
         error_handler=JsonErrorHandler(),
         configure_logging=False,  # server.logs owns the handlers (text or JSON)
@@ -112,12 +113,13 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
 
     @app.on_response
     async def _count(request: Request, response: HTTPResponse) -> None:
-        route = request.route.path if request.route else "unmatched"
-        route = "/" + route.lstrip("/")
-        runtime.metrics.http.labels(route, request.method, str(response.status)).inc()
         started = getattr(request.ctx, "started", None)
-        if started is not None:
-            runtime.metrics.http_latency.labels(route).observe(time.perf_counter() - started)
+        runtime.metrics.count_http(
+            request.route.path if request.route else None,
+            request.method,
+            response.status,
+            None if started is None else time.perf_counter() - started,
+        )
 
     return app
 
