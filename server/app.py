@@ -9,6 +9,10 @@ import time
 import socketio
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
+from sanic_ext.extensions.health.extension import HealthExtension
+from sanic_ext.extensions.http.extension import HTTPExtension
+from sanic_ext.extensions.logging.extension import LoggingExtension
+from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
@@ -58,6 +62,14 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     app.config.API_VERSION = "1"
     app.config.API_DESCRIPTION = API_DESCRIPTION
     app.config.CORS = False
+    # sanic-ext's built-in set minus Injection (no handler of ours takes injected
+    # arguments), whose `http.routing.after` signal ran on every request (two registry
+    # look-ups) and kept that signal dispatching. Templating and MCP are absent here, as in
+    # the built-in set when jinja2 and the MCP package are not installed.
+    app.extend(
+        built_in_extensions=False,
+        extensions=[OpenAPIExtension, HTTPExtension, HealthExtension, LoggingExtension],
+    )
     add_security_schemes(app)
     # TouchUp rewrites shared classes at start-up, which breaks a second app in one process.
     app.config.TOUCHUP = False
