@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import time
@@ -93,14 +92,6 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
             await ensure_default_rooms()
         except Exception as exc:
             log.error("could not create the default chat rooms: %s", exc)
-
-    @app.after_server_start
-    async def _freeze_startup_heap(app: Sanic) -> None:
-        # What start-up made (modules, routes, models, settings: ~100 000 objects) lives as
-        # long as the process. Frozen, full collections stop rescanning it: with 1000 sockets
-        # connected they took 60-300 ms of CPU each in p1, ~50-100 ms frozen
-        # (benchmarks/RESULTS.md, "p1, HTTP floor (session 5)").
-        gc.freeze()
 
     @app.before_server_stop
     async def _drain(app: Sanic) -> None:
