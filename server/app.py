@@ -9,6 +9,10 @@ import time
 import socketio
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
+from sanic_ext.extensions.health.extension import HealthExtension
+from sanic_ext.extensions.http.extension import HTTPExtension
+from sanic_ext.extensions.logging.extension import LoggingExtension
+from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 from models.chat import ensure_default_rooms
 from namespaces import register_namespaces
@@ -22,6 +26,7 @@ from server.frontdoor import FrontDoor
 from server.http import JsonErrorHandler, error_response
 from server.jsonin import ID_MAX, ID_MIN
 from server.runtime import Runtime
+from server.sanic_signals import QuietSanic
 from server.settings import Settings, warn_about
 from server.sockets import make_sio, origin_rule
 
@@ -41,7 +46,7 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     """The Sanic app; `manage_database=False` when the caller opens Tortoise itself (tests)."""
     settings = runtime.settings
     number = next(_names)
-    app = Sanic(
+    app = QuietSanic(
         "roomcast" if number == 1 else f"roomcast_{number}",
         error_handler=JsonErrorHandler(),
         configure_logging=False,  # server.logs owns the handlers (text or JSON)
@@ -57,6 +62,14 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
     app.config.API_VERSION = "1"
     app.config.API_DESCRIPTION = API_DESCRIPTION
     app.config.CORS = False
+    # sanic-ext's built-in set minus Injection (no handler of ours takes injected
+    # arguments), whose `http.routing.after` signal ran on every request (two registry
+    # look-ups) and kept that signal dispatching. Templating and MCP are absent here, as in
+    # the built-in set when jinja2 and the MCP package are not installed.
+    app.extend(
+        built_in_extensions=False,
+        extensions=[OpenAPIExtension, HTTPExtension, HealthExtension, LoggingExtension],
+    )
     add_security_schemes(app)
     # TouchUp rewrites shared classes at start-up, which breaks a second app in one process.
     app.config.TOUCHUP = False
@@ -112,12 +125,13 @@ def create_app(runtime: Runtime, *, manage_database: bool = True) -> Sanic:
 
     @app.on_response
     async def _count(request: Request, response: HTTPResponse) -> None:
-        route = request.route.path if request.route else "unmatched"
-        route = "/" + route.lstrip("/")
-        runtime.metrics.http.labels(route, request.method, str(response.status)).inc()
         started = getattr(request.ctx, "started", None)
-        if started is not None:
-            runtime.metrics.http_latency.labels(route).observe(time.perf_counter() - started)
+        runtime.metrics.count_http(
+            request.route.path if request.route else None,
+            request.method,
+            response.status,
+            None if started is None else time.perf_counter() - started,
+        )
 
     return app
 

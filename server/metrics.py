@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -59,6 +61,26 @@ class Metrics:
         )
 
         self.registry.register(SwallowedCollector())
+        # labels() builds and checks its key and takes a lock on every call; a request
+        # needs two of them. The children never change once made (no label set is ever
+        # removed), so they are kept here by route, method and status, a set as bounded as
+        # the routes and the status codes the app answers with.
+        self._http_children: dict[tuple[str | None, str, int], tuple[Any, Any]] = {}
+
+    def count_http(self, route: str | None, method: str, status: int, seconds: float | None):
+        """One answered request: `route` is the matched route's path (None: unmatched)."""
+        key = (route, method, status)
+        children = self._http_children.get(key)
+        if children is None:
+            label = "/" + route.lstrip("/") if route is not None else "/unmatched"
+            children = (
+                self.http.labels(label, method, str(status)),
+                self.http_latency.labels(label),
+            )
+            self._http_children[key] = children
+        children[0].inc()
+        if seconds is not None:
+            children[1].observe(seconds)
 
     def watch_bus(self, manager) -> None:
         """Export the bus manager's outbox and counters (server/fastpath/redis_stream.py)."""
