@@ -11,10 +11,7 @@ benchmarks/memory_per_conn.py measures the bytes; these check the behaviour behi
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import itertools
-import os
 
 import socketio
 
@@ -25,31 +22,13 @@ from tests.test_fastpath_receive import TIMEOUT, RawSocket, node, text  # noqa: 
 JUNK = "j" * 2000
 
 
-async def open_with_headers(url: str, headers: str) -> RawSocket:
-    host, port = url.removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            "GET /socket.io/?EIO=4&transport=websocket&probe=kept HTTP/1.1\r\n"
-            f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n"
-        ).encode()
-    )
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
-    assert head.startswith(b"HTTP/1.1 101"), head
-    sock = RawSocket(reader, writer)
-    opcode, data = await sock.recv()
-    assert opcode == 1 and data.startswith(b"0"), data
-    return sock
-
-
 async def test_a_socket_keeps_only_what_its_connects_read(node):  # noqa: F811
     sio = node.runtime.sio
     before = set(sio.environ)
-    sock = await open_with_headers(
+    sock = await RawSocket.open(
         node.url,
-        f"Cookie: access_token=not-a-token; theme=dark\r\nX-Junk: {JUNK}\r\n"
+        query="&probe=kept",
+        headers=f"Cookie: access_token=not-a-token; theme=dark\r\nX-Junk: {JUNK}\r\n"
         "User-Agent: probe/1.0\r\n",
     )
     try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import weakref
 
 import pytest
 import socketio
@@ -23,6 +22,7 @@ import socketio
 from tests.conftest import base_env
 from tests.test_fastpath import start_node
 from tests.test_fastpath_receive import RawSocket, text
+from tests.test_fastpath_release import wait_freed
 
 NS = "/onetask"
 TIMEOUT = 10
@@ -161,23 +161,6 @@ async def test_a_closed_socket_s_message_state_is_freed_without_the_cycle_collec
             assert (await raw.recv_message()).startswith(f"40{NS},")
         ours = [o for o in gc.get_objects() if isinstance(o, _Inline) and id(o) not in before]
         assert len(ours) == 5
-        freed = asyncio.Event()
-        left = [len(ours)]
-
-        def gone() -> None:
-            left[0] -= 1
-            if left[0] == 0:
-                freed.set()
-
-        for o in ours:
-            weakref.finalize(o, gone)
-        del ours, o
-        for raw in socks:
-            raw.close()
-        del socks, raw
-        try:
-            await asyncio.wait_for(freed.wait(), TIMEOUT)
-        except TimeoutError:
-            raise AssertionError(f"{left[0]} of 5 closed sockets' _Inline alive") from None
+        await wait_freed(ours, lambda: [raw.close() for raw in socks], "closed sockets' _Inline")
     finally:
         gc.enable()

@@ -25,6 +25,32 @@ def protocols() -> list[FastWebSocketProtocol]:
     return [o for o in gc.get_objects() if isinstance(o, FastWebSocketProtocol)]
 
 
+async def wait_freed(objects: list, close, what: str) -> None:
+    """Call `close()`, then wait until every one of `objects` is freed.
+
+    The caller passes its only references (the list is emptied here), so what keeps an
+    object alive afterwards is the server's own, and `gc` is expected to be disabled.
+    """
+    freed = asyncio.Event()
+    left = [len(objects)]
+
+    def gone() -> None:
+        left[0] -= 1
+        if left[0] == 0:
+            freed.set()
+
+    for o in objects:
+        weakref.finalize(o, gone)
+    count = len(objects)
+    objects.clear()
+    del o
+    close()
+    try:
+        await asyncio.wait_for(freed.wait(), TIMEOUT)
+    except TimeoutError:
+        raise AssertionError(f"{left[0]} of {count} {what} still alive") from None
+
+
 async def test_closed_connections_are_freed_without_the_cycle_collector(node):  # noqa: F811
     gc.collect()
     before = {id(p) for p in protocols()}
@@ -35,23 +61,6 @@ async def test_closed_connections_are_freed_without_the_cycle_collector(node):  
             await s.connect_ns()
         ours = [p for p in protocols() if id(p) not in before]
         assert len(ours) == CLIENTS
-        freed = asyncio.Event()
-        left = [len(ours)]
-
-        def gone() -> None:
-            left[0] -= 1
-            if left[0] == 0:
-                freed.set()
-
-        for p in ours:
-            weakref.finalize(p, gone)
-        del ours, p
-        for s in socks:
-            s.close()
-        del socks, s
-        try:
-            await asyncio.wait_for(freed.wait(), TIMEOUT)
-        except TimeoutError:
-            raise AssertionError(f"{left[0]} of {CLIENTS} closed connections still alive") from None
+        await wait_freed(ours, lambda: [sock.close() for sock in socks], "closed connections")
     finally:
         gc.enable()
