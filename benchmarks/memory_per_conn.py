@@ -33,7 +33,7 @@ from pathlib import Path
 import jwt
 import websockets
 
-from benchmarks.servers import BENCH_NAMESPACE, clean_env, free_port, pinned
+from benchmarks.servers import BENCH_NAMESPACE, free_port, pinned, roomcast_env
 from server.asgi import uvicorn_flags
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,14 +77,10 @@ class Server:
         self.out = work / f"mem-{frames}"
         data = work / f"data-{frames}"
         data.mkdir()
-        env = clean_env(
-            ROOMCAST_ENV="development",
-            ROOMCAST_BENCH="1",
-            ROOMCAST_RATE_LIMITS="off",
-            ROOMCAST_JWT_SECRET=SECRET,
-            ROOMCAST_DATABASE_URL=f"sqlite://{data / 'roomcast.sqlite3'}",
-            ROOMCAST_DATA_DIR=str(data),
-            ROOMCAST_LOG_LEVEL="WARNING",
+        env = roomcast_env(
+            SECRET,
+            data / "roomcast.sqlite3",
+            data,
             RC_MEM_FRAMES=str(frames),
             RC_MEM_OUT=str(self.out),
         )

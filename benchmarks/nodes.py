@@ -27,7 +27,7 @@ from pathlib import Path
 from statistics import median
 
 from benchmarks.run import SECRET, find_shared, prepare_node, raise_fd_limit
-from benchmarks.servers import Running, clean_env, free_port, stop, wait_port
+from benchmarks.servers import Running, free_port, roomcast_env, stop, wait_port
 from server.asgi import uvicorn_flags
 
 HERE = Path(__file__).resolve().parent
@@ -83,14 +83,10 @@ def start_redis(core: int, logdir: Path) -> tuple[subprocess.Popen, str]:
 def start_node(k: int, core: int, redis_url: str, data_dir: Path, prefix: str, python: str, logdir):
     """One Roomcast node as benchmarks/servers.py starts `roomcast-redis` (its own core)."""
     port = free_port()
-    env = clean_env(
-        ROOMCAST_ENV="development",
-        ROOMCAST_BENCH="1",
-        ROOMCAST_RATE_LIMITS="off",
-        ROOMCAST_JWT_SECRET=SECRET,
-        ROOMCAST_DATABASE_URL=f"sqlite://{data_dir / 'roomcast.sqlite3'}",
-        ROOMCAST_DATA_DIR=str(data_dir),
-        ROOMCAST_LOG_LEVEL="WARNING",
+    env = roomcast_env(
+        SECRET,
+        data_dir / "roomcast.sqlite3",
+        data_dir,
         ROOMCAST_REDIS_URL=redis_url,
         ROOMCAST_REDIS_PREFIX=prefix,
     )

@@ -16,11 +16,12 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.servers import free_port, pinned, roomcast_env
 
 HERE = Path(__file__).resolve().parent.parent
 SECRET = "rest-cpu-secret-of-32-bytes-or-more"
@@ -28,23 +29,8 @@ WORK = Path("/tmp/roomcast-rest-cpu")
 IN_FLIGHT = 16
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(repo: str, db: Path) -> tuple[subprocess.Popen, int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMCAST_")}
-    env.update(
-        ROOMCAST_BENCH="1",
-        ROOMCAST_RATE_LIMITS="off",
-        ROOMCAST_JWT_SECRET=SECRET,
-        ROOMCAST_DATABASE_URL=f"sqlite://{db}",
-        ROOMCAST_DATA_DIR=str(WORK),
-        ROOMCAST_LOG_LEVEL="WARNING",
-        PYTHONPATH=repo,
-    )
+    env = roomcast_env(SECRET, db, WORK, PYTHONPATH=repo)
     probe = "import json; from server.asgi import uvicorn_flags; print(json.dumps(uvicorn_flags()))"
     flags = json.loads(
         subprocess.run(
@@ -52,10 +38,10 @@ def start_server(repo: str, db: Path) -> tuple[subprocess.Popen, int]:
         ).stdout
     )
     port = free_port()
-    argv = ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--factory"]
+    argv = [sys.executable, "-m", "uvicorn", "--factory"]
     argv += ["server.asgi:create", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--log-level", "warning", *flags]
-    return subprocess.Popen(argv, cwd=repo, env=env), port
+    return subprocess.Popen(pinned("0", argv), cwd=repo, env=env), port
 
 
 def cpu_seconds(pid: int) -> float:

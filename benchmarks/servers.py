@@ -117,6 +117,21 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def roomcast_env(secret: str, db: Path, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benchmarked Roomcast node: the /bench namespace, no rate limits,
+    SQLite at `db`, quiet logs; `extra` adds or overrides settings."""
+    return clean_env(
+        ROOMCAST_ENV="development",
+        ROOMCAST_BENCH="1",
+        ROOMCAST_RATE_LIMITS="off",
+        ROOMCAST_JWT_SECRET=secret,
+        ROOMCAST_DATABASE_URL=f"sqlite://{db}",
+        ROOMCAST_DATA_DIR=str(data_dir),
+        ROOMCAST_LOG_LEVEL="WARNING",
+        **extra,
+    )
+
+
 def start(name: str, rig: Rig, rep: int) -> Group:
     """Start `name` fresh (every node of it) and wait until each node's port answers."""
     if name not in SERVER_NAMES:
@@ -145,16 +160,7 @@ def start(name: str, rig: Rig, rep: int) -> Group:
 
 def _roomcast(name: str, rig: Rig, rep: int, k: int, data_dir: Path, db: Path, prefix: str):
     port = free_port()
-    env = clean_env(
-        ROOMCAST_ENV="development",
-        ROOMCAST_BENCH="1",
-        ROOMCAST_RATE_LIMITS="off",
-        ROOMCAST_JWT_SECRET=rig.secret,
-        ROOMCAST_DATABASE_URL=f"sqlite://{db}",
-        ROOMCAST_DATA_DIR=str(data_dir),
-        ROOMCAST_LOG_LEVEL="WARNING",
-        ROOMCAST_ACCESS_TOKEN_TTL="86400",
-    )
+    env = roomcast_env(rig.secret, db, data_dir, ROOMCAST_ACCESS_TOKEN_TTL="86400")
     if name in REDIS_KINDS:
         if not rig.redis_url:
             raise RuntimeError(f"{name} needs a Redis (redis-server or --redis-url)")

@@ -5,6 +5,7 @@ the outbox bound. Two in-process nodes, real clients."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -92,12 +93,23 @@ async def metric(url: str, name: str) -> float:
     return float(values[0])
 
 
-async def test_a_full_outbox_refuses_new_emits_and_keeps_a_gap_free_prefix(tmp_path):
+@contextlib.asynccontextmanager
+async def own_redis_nodes(tmp_path, **extra: str):
+    """A private redis-server (the test may kill and restart it) and two nodes on it."""
     redis = RedisServer()
     await redis.start()
-    nodes = await two_nodes(tmp_path, redis.url, ROOMCAST_BUS_OUTBOX_MESSAGES="100")
-    a_node, b_node = nodes
+    nodes = await two_nodes(tmp_path, redis.url, **extra)
     try:
+        yield redis, nodes
+    finally:
+        for node in nodes:
+            await node.stop()
+        redis.kill()
+
+
+async def test_a_full_outbox_refuses_new_emits_and_keeps_a_gap_free_prefix(tmp_path):
+    async with own_redis_nodes(tmp_path, ROOMCAST_BUS_OUTBOX_MESSAGES="100") as (redis, nodes):
+        a_node, b_node = nodes
         async with peers(
             (a_node.url, ("lots",), "websocket"), (b_node.url, ("lots",), "websocket")
         ) as (a, b):
@@ -121,21 +133,14 @@ async def test_a_full_outbox_refuses_new_emits_and_keeps_a_gap_free_prefix(tmp_p
             await wait_status(
                 a_node.url, "/ready", None, 10, check=lambda b: b["checks"]["bus"] == "ok"
             )
-    finally:
-        for node in nodes:
-            await node.stop()
-        redis.kill()
 
 
 async def test_a_burst_of_emits_with_redis_up_is_never_refused(tmp_path):
     # An emit loop that never awaits I/O (here: a room with nobody on this node, so local
     # delivery never paces it) must still let the writer drain the outbox while Redis takes
     # writes: refusing is for an outage, not for a burst bigger than the bound.
-    redis = RedisServer()
-    await redis.start()
-    nodes = await two_nodes(tmp_path, redis.url, ROOMCAST_BUS_OUTBOX_MESSAGES="20000")
-    a_node, b_node = nodes
-    try:
+    async with own_redis_nodes(tmp_path, ROOMCAST_BUS_OUTBOX_MESSAGES="20000") as (_, nodes):
+        a_node, b_node = nodes
         async with peers((a_node.url, (), "websocket"), (b_node.url, ("far",), "websocket")) as (
             a,
             b,
@@ -144,7 +149,3 @@ async def test_a_burst_of_emits_with_redis_up_is_never_refused(tmp_path):
             got = [m["seq"] for m in await b.take(60000, timeout=60)]
             assert got == list(range(60000))
             assert await metric(a_node.url, "roomcast_bus_dropped_total") == 0
-    finally:
-        for node in nodes:
-            await node.stop()
-        redis.kill()

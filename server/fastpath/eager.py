@@ -30,24 +30,25 @@ _running: set = set()
 _owner: contextvars.ContextVar = contextvars.ContextVar("roomcast_eager_owner", default=None)
 
 
-def start(coro) -> asyncio.Task:
-    """Run `coro` in a task of its own (a slow handler never delays the socket's next
-    event), in a copy of the caller's context; returns the task."""
-    task = asyncio.get_running_loop().create_task(coro, context=contextvars.copy_context())
+def _kept(task: asyncio.Task) -> asyncio.Task:
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
+
+
+def start(coro) -> asyncio.Task:
+    """Run `coro` in a task of its own (a slow handler never delays the socket's next
+    event; also any fire-and-forget step of the fast path), in a copy of the caller's
+    context (create_task's default); the task stays referenced until done."""
+    return _kept(asyncio.get_running_loop().create_task(coro))
 
 
 def start_owned(coro, loop) -> asyncio.Task:
     """`start`, for the task of one message: `coro` first calls `own(owner)`, so that its
     event handler may run in it (`claim`). The caller passes the running loop: on Python
     3.11 `get_running_loop()` makes a getpid() system call each time (~2 % of the CPU per
-    acked echo). create_task copies the caller's context, as `start` does."""
-    task = loop.create_task(coro)
-    _running.add(task)
-    task.add_done_callback(_running.discard)
-    return task
+    acked echo)."""
+    return _kept(loop.create_task(coro))
 
 
 def own(owner) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 # read by server/identity.py (token: query string, cookie; client address: the scope's
 # `client`, forwarded headers from trusted proxies) and server/sockets.py (origin, host).
-# Not REMOTE_ADDR: engineio fakes it as 127.0.0.1 under ASGI (the scope has the real one). A
-# dict of up to five keys is the smallest table (8 slots), so nothing else is kept.
+# Not REMOTE_ADDR: engineio fakes it as 127.0.0.1 under ASGI (the scope has the real one).
+# A browser's handshake has four of these at most, which with `asgi.scope` still fits the
+# smallest dict table (up to five keys): nothing else is kept.
 KEPT = (
     "QUERY_STRING",
     "HTTP_COOKIE",

@@ -19,6 +19,21 @@ def _wake_all(waiters: list) -> None:
             fut.set_result(None)
 
 
+async def _park(owner) -> None:
+    """Wait for the next `_wake_all(owner._waiters)`; the list exists only while someone waits."""
+    fut = asyncio.get_running_loop().create_future()
+    if owner._waiters is None:
+        owner._waiters = []
+    waiters = owner._waiters
+    waiters.append(fut)
+    try:
+        await fut
+    finally:
+        waiters.remove(fut)
+        if not waiters:
+            owner._waiters = None
+
+
 class LeanQueue:
     """An unbounded FIFO: put_nowait, get, get_nowait, empty, qsize. A put wakes every waiting
     getter (there is one: the connection's reader); the ones that find it empty wait again,
@@ -43,17 +58,7 @@ class LeanQueue:
     async def get(self):
         items = self._items
         while not items:
-            fut = asyncio.get_running_loop().create_future()
-            if self._waiters is None:
-                self._waiters = []
-            waiters = self._waiters
-            waiters.append(fut)
-            try:
-                await fut
-            finally:
-                waiters.remove(fut)
-                if not waiters:
-                    self._waiters = None
+            await _park(self)
         return items.pop(0)
 
     def empty(self) -> bool:
@@ -85,17 +90,6 @@ class LeanEvent:
         self._set = False
 
     async def wait(self) -> bool:
-        if self._set:
-            return True
-        fut = asyncio.get_running_loop().create_future()
-        if self._waiters is None:
-            self._waiters = []
-        waiters = self._waiters
-        waiters.append(fut)
-        try:
-            await fut
-            return True
-        finally:
-            waiters.remove(fut)
-            if not waiters:
-                self._waiters = None
+        if not self._set:
+            await _park(self)
+        return True

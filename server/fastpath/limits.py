@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from server.fastpath import eager
 from server.fastpath.wsflush import FlushQueue
 
 log = logging.getLogger("roomcast.limits")
@@ -22,8 +23,6 @@ SLOW_CONSUMER = "slow_consumer"
 TOO_MANY_ATTACHMENTS = "too_many_attachments"
 ATTACHMENTS_TOO_LARGE = "attachments_too_large"
 MAX_ATTACHMENTS = 10
-
-_keep: set[asyncio.Task] = set()
 
 
 def packet_bytes(pkt) -> int:
@@ -73,9 +72,7 @@ def install_queue(sock, limit: int, metrics=None) -> None:
         )
         if metrics is not None:
             metrics.limit_disconnects.labels(SLOW_CONSUMER).inc()
-        task = asyncio.ensure_future(drop(sock, SLOW_CONSUMER))
-        _keep.add(task)
-        task.add_done_callback(_keep.discard)
+        eager.start(drop(sock, SLOW_CONSUMER))
 
     new = ByteQueue(limit, overflow)
     while not old.empty():

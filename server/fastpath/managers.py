@@ -222,16 +222,15 @@ class FastRedisManager(RedisStreamBusMixin, FastEmitMixin, socketio.AsyncRedisMa
         await self._deliver(packets, namespace, room, skip_sid)
         if kwargs.get("ignore_queue"):
             return
-        if isinstance(room, str):
+        one_room = isinstance(room, str)
+        if one_room:
             held = self.rooms.get(namespace)
             sids = held.get(None) if held is not None else None
             if sids is not None and room in sids._fwdm:  # python-socketio's is_sid_room
                 return  # a sid of this node: sids are unique, no other node holds it
-            if skip_sid is None and len(packets) == 1 and not packets[0].binary:
-                # the Socket.IO packet itself: receivers queue it as it is, no JSON either way
-                self._enqueue_entry(PACKET, namespace, room, packets[0].data)
-            else:
-                self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
+        if one_room and skip_sid is None and len(packets) == 1 and not packets[0].binary:
+            # the Socket.IO packet itself: receivers queue it as it is, no JSON either way
+            self._enqueue_entry(PACKET, namespace, room, packets[0].data)
         else:
             self._enqueue(emit_message(self.host_id, event, data, namespace, room, skip_sid))
         # Emits do not wait for a Redis that is down: the outbox keeps them, in order, until

@@ -81,7 +81,7 @@ class PacketPolicy:
         text = encode_ack(server, namespace, ack_id, [failed(error)])
         if text is None:
             return False
-        await server._send_text(eio_sid, text)
+        server._put_text(eio_sid, text)
         self._count("answered")
         return True
 

@@ -41,8 +41,6 @@ from server.fastpath.protocol import SpecEngineServer
 from server.fastpath.socket import FastSocket
 from server.fastpath.wsdirect import write_now
 
-# strong references to the running event tasks (asyncio keeps only weak ones)
-_running: set = set()
 _UNSET = object()
 _MAX_TARGETS = 4096  # (namespace, event) pairs remembered by FastAsyncServer._target
 
@@ -195,9 +193,7 @@ class FastAsyncServer(socketio.AsyncServer):
             return
         if any(self.manager.sid_from_eio_sid(eio_sid, ns) for ns in self.namespace_handlers):
             return
-        task = asyncio.ensure_future(self.policy.cut(eio_sid, "connect_timeout"))
-        _running.add(task)
-        task.add_done_callback(_running.discard)
+        eager.start(self.policy.cut(eio_sid, "connect_timeout"))
 
     async def _handle_eio_disconnect(self, eio_sid, reason):
         self.policy.forget(eio_sid)
@@ -292,9 +288,6 @@ class FastAsyncServer(socketio.AsyncServer):
                 )
             else:
                 server._put_text(eio_sid, text)  # no coroutine per ack
-
-    async def _send_text(self, eio_sid, text: str) -> None:
-        self._put_text(eio_sid, text)
 
     def _put_text(self, eio_sid, text: str) -> None:
         """Write or queue one Socket.IO text packet; nothing here waits (the queue is

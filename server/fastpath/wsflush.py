@@ -24,17 +24,9 @@ from __future__ import annotations
 
 import asyncio
 
+from server.fastpath import eager
 from server.fastpath.swallowed import swallowed
 from server.fastpath.wsdirect import _OPEN, MAX_BATCH_BYTES, frame_of
-
-_keep: set[asyncio.Task] = set()  # tasks nobody awaits must stay referenced until done
-
-
-def _spawn(coro) -> asyncio.Task:
-    task = asyncio.ensure_future(coro)
-    _keep.add(task)
-    task.add_done_callback(_keep.discard)
-    return task
 
 
 class FlushQueue:
@@ -90,13 +82,13 @@ class FlushQueue:
         if pkt is None:
             self.ending = True
             self.sock.direct_proto = None  # wsdirect.write_now: nothing jumps ahead now
-            self.closer = _spawn(self._close())
+            self.closer = eager.start(self._close())
             return
         try:
             frame = frame_of(pkt)
         except Exception as exc:
             swallowed("ws_writer", exc)  # the socket closes; logged once per cause, counted
-            self._discard()
+            self.discard()
             self.put_nowait(None)
             return
         self.put_frame(frame)
@@ -149,10 +141,10 @@ class FlushQueue:
                 if not writable.is_set():
                     # the transport's buffer is full: the frames stay pending (and counted)
                     self.scheduled = True
-                    _spawn(self._flush_when_writable())
+                    eager.start(self._flush_when_writable())
                     return
                 if proto.disconnected or proto.close_sent or proto.conn.state is not _OPEN:
-                    self._discard()  # the connection can no longer take them
+                    self.discard()  # the connection can no longer take them
                     return
                 if len(pending) == 1:
                     data = pending[0]
@@ -175,7 +167,7 @@ class FlushQueue:
                 proto.transport.write(data)
         except Exception as exc:
             swallowed("ws_writer", exc)  # the socket closes; logged once per cause, counted
-            self._discard()
+            self.discard()
             self.put_nowait(None)
             return
         self._wake_joiners()
@@ -197,7 +189,7 @@ class FlushQueue:
                 if self.pending and proto.writable.is_set():
                     break  # not written with the transport writable: the connection is gone
         finally:
-            self._discard()
+            self.discard()
             ws = self.ws
             self.ws = None
             self.proto = None  # no reference cycles through the protocol (test_fastpath_release)
@@ -210,10 +202,8 @@ class FlushQueue:
         await self.closer
 
     def discard(self) -> None:
-        """Drop everything pending (limits.drop: a slow consumer is cut without its backlog)."""
-        self._discard()
-
-    def _discard(self) -> None:
+        """Drop everything pending (also limits.drop: a slow consumer is cut without its
+        backlog)."""
         self.pending.clear()
         self.bytes = 0
         self._wake_joiners()
